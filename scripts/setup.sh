@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what credchain's tests need on a fresh machine, and nothing twice:
+#   - python3 with botocore 1.43.11 (the oracle the differential tests ask);
+#   - the nightly toolchain's cargo-fuzz (fuzz smoke runs and corpus replay);
+#   - binutils (nm, readelf) for the freestanding image's symbol checks.
+# Safe to run again: every step first checks whether its tool is already there.
+set -euo pipefail
+
+BOTOCORE_VERSION=1.43.11
+
+say() { printf '[setup] %s\n' "$*"; }
+
+if ! command -v python3 >/dev/null 2>&1; then
+    say "python3 missing: installing it from Debian's packages"
+    apt-get update -qq && apt-get install -y -qq python3 python3-pip >/dev/null
+fi
+
+have_botocore=$(python3 -c "import botocore; print(botocore.__version__)" 2>/dev/null || true)
+if [ "$have_botocore" != "$BOTOCORE_VERSION" ]; then
+    say "installing botocore==$BOTOCORE_VERSION (found: ${have_botocore:-none})"
+    python3 -m pip install --quiet --disable-pip-version-check "botocore==$BOTOCORE_VERSION"
+fi
+say "botocore $(python3 -c 'import botocore; print(botocore.__version__)')"
+
+if ! command -v nm >/dev/null 2>&1 || ! command -v readelf >/dev/null 2>&1; then
+    say "installing binutils"
+    apt-get update -qq && apt-get install -y -qq binutils >/dev/null
+fi
+
+if [ "${CREDCHAIN_SKIP_FUZZ:-0}" != 1 ]; then
+    if ! rustup toolchain list | grep -q '^nightly'; then
+        say "installing the nightly toolchain"
+        rustup toolchain install nightly --profile minimal
+    fi
+    if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+        say "installing cargo-fuzz from crates.io"
+        cargo install cargo-fuzz --locked --quiet
+    fi
+    say "$(cargo +nightly fuzz --version)"
+fi
