@@ -1,1 +1,860 @@
-//! (being written)
+//! # How botocore reads your `~/.aws/config` and `~/.aws/credentials`
+//!
+//! Both files are INI files, but "INI" is not a standard: what a line means depends on who
+//! reads it. This module reads them two ways ([`Dialect`]):
+//!
+//! - [`Dialect::Botocore`] (the default) reads them exactly as botocore 1.43.11 — the AWS CLI and
+//!   boto3 — does (spec §3), which is Python 3.11's `configparser` plus botocore's own profile
+//!   rules;
+//! - [`Dialect::Sdk`] reads them as the other AWS SDKs do, following the cross-SDK conformance
+//!   suite `profile-parser-tests.json` (aws-config §1.4).
+//!
+//! Parsing never copies: [`ProfileFile::parse`] checks the whole file once and returns a view over
+//! the text. Every later lookup walks that text again, so it cannot fail, and every name and
+//! value it returns borrows from the input ([`Text`], [`Value`]).
+//!
+//! ## Lines (spec §3.2)
+//!
+//! botocore opens the file as UTF-8 text with *universal newlines*: `\n`, `\r\n` and a lone `\r`
+//! each end a line. Invalid UTF-8 makes the whole file unreadable, and a byte order mark is kept
+//! as a character, so `\u{feff}[default]` is not a header (and the file fails). Each line is then
+//! stripped of white space — Python's notion of it, which includes `\x1c`–`\x1f` and the Unicode
+//! spaces — and read as:
+//!
+//! 1. a **comment** when it starts with `#` or `;`. Only whole lines are comments:
+//!    `region = us-east-1 # primary` has the value `us-east-1 # primary`.
+//! 2. a **blank line**, which adds an empty line to the value being read, if any;
+//! 3. a **continuation** when it is indented deeper than the line that started the current
+//!    option (a tab counts as one character): its text is appended to the value on a new line.
+//!    Indentation is relative, so `  region = x` followed by `    y` continues, and an indented
+//!    `[profile x]` after an option is swallowed into the value;
+//! 4. a **section header**, `[` up to the *last* `]` (`[a]b]` is section `a]b`; text after the `]`
+//!    is ignored; the name is not trimmed, so `[ default ]` is the section `" default "`);
+//! 5. an **option**: the name up to the first `=` *or* `:`, right-trimmed and lowercased with
+//!    Python's full Unicode `str.lower()`; the value after it, stripped. Names may hold spaces
+//!    (`aws access key = …`); values keep quotes, `#`, `;` and `%` as written.
+//!
+//! At the end each value's lines are joined with `\n` and trailing blank lines dropped.
+//!
+//! A line that is none of these (no `=` or `:`), an option before any header, an empty option
+//! name, a section defined twice or an option set twice in one section (after lowercasing) make
+//! the whole file fail. `[DEFAULT]` is special: it may appear several times, is not a section of
+//! its own, and every key in it is **inherited by every other section** of the same file —
+//! profiles, `sso-session` and `services` sections alike.
+//!
+//! ## Nested blocks (spec §3.3)
+//!
+//! A value whose first line is empty and that continues on indented lines is a one-level map:
+//!
+//! ```ini
+//! [default]
+//! s3 =
+//!     addressing_style = path
+//! ```
+//!
+//! Each of its lines is split on the first `=` ([`Value::sub_properties`]); a line without `=`
+//! fails the file (only `=` works here, not `:`); sub-keys are not lowercased.
+//!
+//! ## Which sections are profiles (spec §3.4, §3.5)
+//!
+//! In the **config file** a section name that starts with `profile` is split like a shell command
+//! line (`shlex.split`) and is a profile when that gives exactly two words; the second is the
+//! profile's name. So `[profile "my profile"]` is `my profile`, `[profile  foo]` and
+//! `[profile\tfoo]` are `foo`, `[profile a b]` and `[profile]` are ignored, and — a quirk —
+//! `[profilefoo bar]` is the profile `bar`. `sso-session` and `services` sections follow the same
+//! rule. `[default]` is the profile `default`; when both `[default]` and `[profile default]`
+//! exist, whichever comes **last** in the file wins entirely. Any other section (`[foo]`) is not
+//! a profile.
+//!
+//! In the **credentials file** every section is a profile named exactly as written: `[profile
+//! foo]` there is the profile `"profile foo"`.
+//!
+//! ## The two files together (spec §3.6)
+//!
+//! [`Merged`] is botocore's `session.full_config`: the profiles of both files, and for a profile
+//! in both, the credentials file's keys override the config file's, key by key. SSO sessions and
+//! services come from the config file only.
+//!
+//! ## Where the cross-SDK dialect differs (spec §3.8)
+//!
+//! | | `Botocore` | `Sdk` |
+//! |---|---|---|
+//! | line ends | `\n`, `\r\n`, `\r` | `\n`, `\r\n` |
+//! | white space | Python's (`str.isspace`) | space and tab |
+//! | inline comments | never | `value # c` drops `# c` (when white space precedes it); `[profile a] #c` too |
+//! | `key: value` | accepted | an error |
+//! | continuation | indented deeper than the option's line | any line starting with space or tab |
+//! | blank line inside a value | kept (trailing ones dropped) | skipped |
+//! | repeated section or key | the file fails | merged, the last value wins |
+//! | `[default]` and `[profile default]` | the later one wins | `[profile default]` wins |
+//! | names and keys | anything | must match `[A-Za-z0-9_\-/.%@:+]`, else ignored |
+//! | `[profile foo]` in the credentials file | profile `"profile foo"` | ignored |
+//! | `[   profile foo    ]` in the config file | ignored | profile `foo` |
+//! | `[DEFAULT]` | inherited by every section | an ordinary (ignored, or credentials) section |
+//! | quoted names `[profile "a b"]` | `a b` | ignored (not an identifier) |
+//! | nested block | a map; a line without `=` fails; `= v` is key `""` | kept as the raw text `"\nk = v"`; a line without `=` or without a name fails |
+//! | option name case | Python `str.lower()` | ASCII lowercase |
+//!
+//! ## Cost
+//!
+//! Parsing is one pass over the file, plus the search for repeated names (botocore rejects
+//! them; the SDK merges them, and lookups want to know). The search sorts 32-bit fingerprints
+//! of the names in a fixed scratch buffer: 1024 entries (8 KiB of stack, 2048 fingerprints) for
+//! [`ProfileFile::parse`]. Names that come in increasing order, as in most generated files,
+//! need no search. Otherwise a file with more sections than the buffer holds takes about one
+//! more pass per 1,800 sections — for 100,000 profiles, some 56 passes that only look at the
+//! lines starting with `[`, a few hundred milliseconds — and
+//! [`ProfileFile::parse_with_scratch`] takes a bigger buffer to do it in one pass, or a smaller
+//! one for a tight stack. Only hashes made to collide on purpose make the search quadratic.
+//!
+//! Lookups by name walk the file (`O(file)`). Walking every profile ([`ProfileFile::profiles`])
+//! is linear too, unless more than eight sections share their name with another one (botocore
+//! keeps the last of them, the SDK merges them), where it may become quadratic.
+//!
+//! ## Example
+//!
+//! ```
+//! use credchain_core::profile::{Dialect, FileKind, ProfileFile};
+//!
+//! let text = "[default]\nregion = eu-west-1\n\n[profile \"dev box\"]\nregion: us-east-1 # not a comment\n";
+//! let config = ProfileFile::parse(text, FileKind::Config, Dialect::Botocore)?;
+//! let dev = config.profile("dev box").expect("quoted names are unquoted");
+//! assert_eq!(dev.get("REGION").unwrap().as_str(), Some("us-east-1 # not a comment"));
+//!
+//! let sdk = ProfileFile::parse("[profile dev]\nregion = us-east-1 # a comment\n", FileKind::Config, Dialect::Sdk)?;
+//! assert_eq!(sdk.profile("dev").unwrap().get("region").unwrap().as_str(), Some("us-east-1"));
+//! # Ok::<(), credchain_core::profile::ParseError>(())
+//! ```
+
+mod botocore;
+mod dedup;
+mod error;
+mod merge;
+mod sdk;
+mod shlex;
+mod text;
+mod unicode;
+
+use core::fmt;
+
+pub use error::{ParseError, ParseErrorKind};
+pub use merge::{Merged, MergedProfile, MergedProperties};
+pub use text::{SubProperties, Text, TextFragments, Value, ValueFragments};
+
+use text::TextRepr;
+
+/// Which reader's rules apply (see the [module docs](self) for the differences).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Dialect {
+    /// botocore 1.43.11 (the AWS CLI, boto3): Python's `configparser` and botocore's profile map.
+    #[default]
+    Botocore,
+    /// The cross-SDK standard of `profile-parser-tests.json` (the Rust, Java, … SDKs).
+    Sdk,
+}
+
+/// Which of the two files is being read; the rules for section names differ (spec §3.4, §3.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    /// `~/.aws/config` (`AWS_CONFIG_FILE`): profiles are `[profile NAME]` and `[default]`.
+    Config,
+    /// `~/.aws/credentials` (`AWS_SHARED_CREDENTIALS_FILE`): profiles are `[NAME]`.
+    Credentials,
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileKind::Config => "config file",
+            FileKind::Credentials => "credentials file",
+        })
+    }
+}
+
+/// The kinds of section that are looked up by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Category {
+    Profile = 1,
+    SsoSession = 2,
+    Services = 3,
+}
+
+/// A few section offsets a lookup must know about (see [`ProfileFile`]'s fields), or the fact
+/// that there were more than it holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Notable {
+    offsets: [u32; 8],
+    len: u8,
+    pub(crate) overflow: bool,
+}
+
+impl Notable {
+    pub(crate) fn push(&mut self, off: usize) {
+        if self.contains(off) {
+            return;
+        }
+        match self.offsets.get_mut(usize::from(self.len)) {
+            Some(slot) => {
+                *slot = u32::try_from(off).unwrap_or(u32::MAX);
+                self.len = self.len.saturating_add(1);
+            }
+            None => self.overflow = true,
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.offsets
+            .get(..usize::from(self.len))
+            .unwrap_or(&[])
+            .iter()
+            .map(|o| *o as usize)
+    }
+
+    fn contains(&self, off: usize) -> bool {
+        self.iter().any(|o| o == off)
+    }
+}
+
+/// The scratch entries [`ProfileFile::parse`] uses for the duplicate search (8 KiB of stack,
+/// room for 2048 fingerprints).
+const DEFAULT_SCRATCH: usize = 1024;
+
+/// A parsed profile file: a validated, borrowed view of its text.
+///
+/// Holding one means the file parsed: every lookup walks the text again and cannot fail.
+/// It is `Copy` and small; sections and values borrow the input, not the `ProfileFile`.
+#[derive(Clone, Copy)]
+pub struct ProfileFile<'a> {
+    src: &'a str,
+    kind: FileKind,
+    dialect: Dialect,
+    /// botocore: headers can be found by jumping between `[` at line starts.
+    fast: bool,
+    /// botocore: the `[DEFAULT]` sections, from the first header to the end of the last one.
+    defaults: Option<(u32, u32, u32)>,
+    /// botocore: config sections that map to the same name as another section (botocore keeps
+    /// the last); Sdk: sections that repeat an earlier one (the SDK merges them).
+    notable: Notable,
+    /// Sdk: the config file has `[profile default]`, so `[default]` is ignored.
+    prefixed_default: bool,
+}
+
+impl fmt::Debug for ProfileFile<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProfileFile")
+            .field("kind", &self.kind)
+            .field("dialect", &self.dialect)
+            .field("len", &self.src.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> ProfileFile<'a> {
+    /// Parses a file's text. The whole file is checked here (syntax, repeated sections and
+    /// options, nested blocks), so that a file botocore would reject is rejected now and every
+    /// later lookup succeeds.
+    ///
+    /// Uses 8 KiB of stack for the duplicate search; see [`ProfileFile::parse_with_scratch`] to
+    /// use less, or more.
+    pub fn parse(input: &'a str, kind: FileKind, dialect: Dialect) -> Result<Self, ParseError> {
+        let mut scratch = [0u64; DEFAULT_SCRATCH];
+        Self::parse_with_scratch(input, kind, dialect, &mut scratch)
+    }
+
+    /// Parses a file's bytes, as botocore reads them: they must be UTF-8 (an error says where
+    /// they are not).
+    ///
+    /// The AWS SDKs treat a file that is not UTF-8 as empty, with a warning; this crate reports
+    /// it in both dialects, and the caller decides.
+    pub fn parse_bytes(
+        input: &'a [u8],
+        kind: FileKind,
+        dialect: Dialect,
+    ) -> Result<Self, ParseError> {
+        let mut scratch = [0u64; DEFAULT_SCRATCH];
+        Self::parse_bytes_with_scratch(input, kind, dialect, &mut scratch)
+    }
+
+    /// [`ProfileFile::parse_bytes`] with a caller's scratch buffer.
+    pub fn parse_bytes_with_scratch(
+        input: &'a [u8],
+        kind: FileKind,
+        dialect: Dialect,
+        scratch: &mut [u64],
+    ) -> Result<Self, ParseError> {
+        match core::str::from_utf8(input) {
+            Ok(text) => Self::parse_with_scratch(text, kind, dialect, scratch),
+            Err(e) => {
+                let valid = input
+                    .get(..e.valid_up_to())
+                    .and_then(|v| core::str::from_utf8(v).ok())
+                    .unwrap_or("");
+                Err(ParseError::at_byte(
+                    kind,
+                    dialect,
+                    valid,
+                    e.valid_up_to(),
+                    ParseErrorKind::InvalidUtf8,
+                ))
+            }
+        }
+    }
+
+    /// [`ProfileFile::parse`] with a caller's scratch buffer for the duplicate search. Each pass
+    /// over the file checks about 1.75 names per entry (two 32-bit fingerprints fit in one),
+    /// so 60,000 entries (480 KiB) take a 100,000-section file in one pass; a small buffer
+    /// takes more passes and less memory. A buffer under 16 entries is replaced by a 16-entry
+    /// one on the stack.
+    pub fn parse_with_scratch(
+        input: &'a str,
+        kind: FileKind,
+        dialect: Dialect,
+        scratch: &mut [u64],
+    ) -> Result<Self, ParseError> {
+        if u32::try_from(input.len()).is_err() {
+            return Err(ParseError::at_byte(
+                kind,
+                dialect,
+                "",
+                0,
+                ParseErrorKind::TooLarge,
+            ));
+        }
+        let mut fallback = [0u64; dedup::MIN_SCRATCH];
+        let scratch = if scratch.len() < dedup::MIN_SCRATCH {
+            &mut fallback[..]
+        } else {
+            scratch
+        };
+        let mut file = ProfileFile {
+            src: input,
+            kind,
+            dialect,
+            fast: true,
+            defaults: None,
+            notable: Notable::default(),
+            prefixed_default: false,
+        };
+        match dialect {
+            Dialect::Botocore => {
+                let s = botocore::validate(input, kind, scratch)?;
+                file.fast = s.fast;
+                file.notable = s.notable;
+                file.defaults = s.first_default.map(|from| {
+                    let to32 = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+                    (to32(from), s.first_default_line, to32(s.default_end))
+                });
+            }
+            Dialect::Sdk => {
+                let s = sdk::validate(input, kind, scratch)?;
+                file.notable = s.repeats;
+                file.prefixed_default = s.prefixed_default;
+            }
+        }
+        Ok(file)
+    }
+
+    /// Which file this is.
+    pub fn kind(&self) -> FileKind {
+        self.kind
+    }
+
+    /// Which rules it was read with.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The file's text.
+    pub fn text(&self) -> &'a str {
+        self.src
+    }
+
+    /// Every profile, each once: in botocore's dialect the section that wins for each name (the
+    /// last one, spec §3.4), in the SDK's the merge of all sections with that name. Ordered by
+    /// the position of that (botocore) or the first (Sdk) section.
+    pub fn profiles(&self) -> Sections<'a> {
+        Sections::new(*self, Category::Profile)
+    }
+
+    /// The profile `name` (case-sensitive), if the file defines it.
+    pub fn profile(&self, name: &str) -> Option<Section<'a>> {
+        self.find(Category::Profile, |t| t.eq_str(name))
+    }
+
+    /// Every `[sso-session NAME]` section (config file only).
+    pub fn sso_sessions(&self) -> Sections<'a> {
+        Sections::new(*self, Category::SsoSession)
+    }
+
+    /// The `[sso-session NAME]` section `name`.
+    pub fn sso_session(&self, name: &str) -> Option<Section<'a>> {
+        self.find(Category::SsoSession, |t| t.eq_str(name))
+    }
+
+    /// Every `[services NAME]` section (config file only).
+    pub fn services(&self) -> Sections<'a> {
+        Sections::new(*self, Category::Services)
+    }
+
+    /// The `[services NAME]` section `name`.
+    pub fn service(&self, name: &str) -> Option<Section<'a>> {
+        self.find(Category::Services, |t| t.eq_str(name))
+    }
+
+    /// Every header of the file (including `[DEFAULT]`), with its category and name when it has
+    /// one, in file order.
+    fn headers(&self) -> impl Iterator<Item = Header<'a>> + 'a {
+        let file = *self;
+        let (boto, sdk) = match self.dialect {
+            Dialect::Botocore => (Some(botocore::Blocks::new(self.src, 0, 1, self.fast)), None),
+            Dialect::Sdk => (None, Some(sdk::Blocks::new(self.src, 0, 1))),
+        };
+        let boto = boto
+            .into_iter()
+            .flatten()
+            .map(move |b| file.botocore_header(b));
+        let sdk = sdk.into_iter().flatten().map(move |b| file.sdk_header(b));
+        boto.chain(sdk)
+    }
+
+    fn sdk_header(&self, b: sdk::Block<'a>) -> Header<'a> {
+        let class = sdk::classify(b.raw, self.kind, self.prefixed_default);
+        Header {
+            off: b.off,
+            line: b.line,
+            named: class
+                .category()
+                .map(|(c, n)| (c, Text::new(TextRepr::Plain(n), b.line))),
+        }
+    }
+
+    fn botocore_header(&self, b: botocore::Block<'a>) -> Header<'a> {
+        let named = if b.is_default() {
+            None
+        } else {
+            match self.kind {
+                FileKind::Credentials => Some((
+                    Category::Profile,
+                    Text::new(TextRepr::Plain(b.name), b.line),
+                )),
+                FileKind::Config => botocore::classify_config(b.name).map(|(c, token, _)| {
+                    let text = botocore::mapped_text(b.name, token);
+                    (c, Text::new(text.repr, b.line))
+                }),
+            }
+        };
+        Header {
+            off: b.off,
+            line: b.line,
+            named,
+        }
+    }
+
+    /// The header at `off` (a header line of this file).
+    fn header_at(&self, off: usize) -> Option<Header<'a>> {
+        match self.dialect {
+            Dialect::Botocore => {
+                let name = botocore::name_at(self.src, off)?;
+                Some(self.botocore_header(botocore::Block { off, line: 0, name }))
+            }
+            Dialect::Sdk => {
+                let raw = sdk::header_at(self.src, off)?;
+                Some(self.sdk_header(sdk::Block { off, line: 0, raw }))
+            }
+        }
+    }
+
+    /// The section of `category` whose name satisfies `is_name`: botocore's last such section,
+    /// or the SDK's first (merged with the later ones).
+    pub(crate) fn find(
+        &self,
+        category: Category,
+        is_name: impl Fn(&Text<'a>) -> bool,
+    ) -> Option<Section<'a>> {
+        let mut matching = self
+            .headers()
+            .filter(|h| h.named.is_some_and(|(c, t)| c == category && is_name(&t)));
+        let header = match self.dialect {
+            Dialect::Botocore => matching.last()?,
+            Dialect::Sdk => matching.next()?,
+        };
+        let (_, name) = header.named?;
+        Some(self.section(header.off, header.line, category, name))
+    }
+
+    fn section(&self, off: usize, line: u32, category: Category, name: Text<'a>) -> Section<'a> {
+        let merged = match self.dialect {
+            Dialect::Botocore => false,
+            Dialect::Sdk => {
+                self.notable.overflow
+                    || self.notable.iter().any(|o| {
+                        o > off
+                            && self
+                                .header_at(o)
+                                .and_then(|h| h.named)
+                                .is_some_and(|(c, t)| c == category && t.eq_text(&name))
+                    })
+            }
+        };
+        Section {
+            file: *self,
+            off,
+            line,
+            category,
+            name,
+            merged,
+        }
+    }
+
+    /// botocore: whether the section at `h` is the last one with its category and name.
+    fn is_last_of_its_name(&self, h: &Header<'a>) -> bool {
+        let Some((category, name)) = h.named else {
+            return false;
+        };
+        if !self.notable.overflow && !self.notable.contains(h.off) {
+            return true;
+        }
+        !self.headers().any(|other| {
+            other.off > h.off
+                && other
+                    .named
+                    .is_some_and(|(c, t)| c == category && t.eq_text(&name))
+        })
+    }
+
+    /// Sdk: whether the section at `h` is the first one with its category and name.
+    fn is_first_of_its_name(&self, h: &Header<'a>) -> bool {
+        let Some((category, name)) = h.named else {
+            return false;
+        };
+        if !self.notable.overflow {
+            return !self.notable.contains(h.off);
+        }
+        !self.headers().take_while(|o| o.off < h.off).any(|o| {
+            o.named
+                .is_some_and(|(c, t)| c == category && t.eq_text(&name))
+        })
+    }
+
+    /// botocore: the `[DEFAULT]` sections' options.
+    fn default_options(&self) -> impl Iterator<Item = botocore::Opt<'a>> + 'a {
+        let src = self.src;
+        let fast = self.fast;
+        self.defaults
+            .into_iter()
+            .flat_map(move |(from, line, end)| {
+                botocore::Defaults {
+                    src,
+                    from: from as usize,
+                    line,
+                    end: end as usize,
+                    fast,
+                }
+                .options()
+            })
+    }
+}
+
+/// A section header as the lookups see it.
+#[derive(Debug, Clone, Copy)]
+struct Header<'a> {
+    off: usize,
+    line: u32,
+    /// The category and decoded name, for sections that are profiles, SSO sessions or services.
+    named: Option<(Category, Text<'a>)>,
+}
+
+/// The profiles (or SSO sessions, or services) of a file; see [`ProfileFile::profiles`].
+#[derive(Clone)]
+pub struct Sections<'a> {
+    file: ProfileFile<'a>,
+    category: Category,
+    blocks: BlockIter<'a>,
+}
+
+impl fmt::Debug for Sections<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sections")
+            .field("file", &self.file)
+            .field("category", &self.category)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Either dialect's header scan.
+#[derive(Debug, Clone)]
+enum BlockIter<'a> {
+    Botocore(botocore::Blocks<'a>),
+    Sdk(sdk::Blocks<'a>),
+}
+
+impl<'a> Sections<'a> {
+    fn new(file: ProfileFile<'a>, category: Category) -> Self {
+        let blocks = match file.dialect {
+            Dialect::Botocore => {
+                BlockIter::Botocore(botocore::Blocks::new(file.src, 0, 1, file.fast))
+            }
+            Dialect::Sdk => BlockIter::Sdk(sdk::Blocks::new(file.src, 0, 1)),
+        };
+        Sections {
+            file,
+            category,
+            blocks,
+        }
+    }
+}
+
+impl<'a> Iterator for Sections<'a> {
+    type Item = Section<'a>;
+
+    fn next(&mut self) -> Option<Section<'a>> {
+        let file = self.file;
+        loop {
+            let header = match &mut self.blocks {
+                BlockIter::Botocore(blocks) => file.botocore_header(blocks.next()?),
+                BlockIter::Sdk(blocks) => file.sdk_header(blocks.next()?),
+            };
+            let Some((category, name)) = header.named else {
+                continue;
+            };
+            if category != self.category {
+                continue;
+            }
+            let keep = match file.dialect {
+                Dialect::Botocore => file.is_last_of_its_name(&header),
+                Dialect::Sdk => file.is_first_of_its_name(&header),
+            };
+            if keep {
+                return Some(file.section(header.off, header.line, category, name));
+            }
+        }
+    }
+}
+
+/// One option of a section: its (lowercased) name and its value.
+#[derive(Debug, Clone, Copy)]
+pub struct Property<'a> {
+    /// The option name, lowercased.
+    pub key: Text<'a>,
+    /// Its value.
+    pub value: Value<'a>,
+}
+
+/// A profile, SSO session or services section.
+#[derive(Clone, Copy)]
+pub struct Section<'a> {
+    file: ProfileFile<'a>,
+    off: usize,
+    line: u32,
+    category: Category,
+    name: Text<'a>,
+    /// Sdk: later sections with the same name merge into this one.
+    merged: bool,
+}
+
+impl fmt::Debug for Section<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Section")
+            .field("name", &self.name)
+            .field("line", &self.line)
+            .field("kind", &self.file.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Section<'a> {
+    /// The name: for a botocore config profile, the second shlex word of the header, unquoted
+    /// (spec §3.4); otherwise the header as written (Sdk: trimmed).
+    pub fn name(&self) -> Text<'a> {
+        self.name
+    }
+
+    /// The 1-based line of its header.
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// The file it comes from.
+    pub fn file_kind(&self) -> FileKind {
+        self.file.kind
+    }
+
+    /// The value of option `key`, compared without regard to case. In botocore's dialect an
+    /// option the section lacks is taken from `[DEFAULT]`; in the SDK's, the last value among
+    /// the merged sections wins, and keys that are not identifiers are ignored.
+    pub fn get(&self, key: &str) -> Option<Value<'a>> {
+        self.find(|k| k.eq_key(key)).map(|p| p.value)
+    }
+
+    /// The option whose (lowercased) name satisfies `is_key`.
+    pub(crate) fn find(&self, is_key: impl Fn(&Text<'a>) -> bool) -> Option<Property<'a>> {
+        match self.file.dialect {
+            Dialect::Botocore => {
+                let src = self.file.src;
+                let own =
+                    botocore::Options::new(src, self.off, self.line).find(|o| is_key(&boto_key(o)));
+                let opt = match own {
+                    Some(o) => o,
+                    None => self.file.default_options().find(|o| is_key(&boto_key(o)))?,
+                };
+                Some(boto_property(src, &opt))
+            }
+            Dialect::Sdk => self.sdk_options().filter(|p| is_key(&p.key)).last(),
+        }
+    }
+
+    /// Every option, each once: in botocore's dialect the section's own options in file order,
+    /// then the `[DEFAULT]` options it does not set (configparser's order); in the SDK's, the
+    /// last definition of each key among the merged sections.
+    pub fn properties(&self) -> Properties<'a> {
+        Properties {
+            section: *self,
+            state: match self.file.dialect {
+                Dialect::Botocore => {
+                    PropState::Own(botocore::Options::new(self.file.src, self.off, self.line))
+                }
+                Dialect::Sdk => PropState::Sdk(SdkProps::new(*self)),
+            },
+        }
+    }
+
+    /// Sdk: the properties with identifier keys of this section and the later ones merged into
+    /// it, in file order (repeats included).
+    fn sdk_options(&self) -> SdkProps<'a> {
+        SdkProps::new(*self)
+    }
+
+    /// Sdk: whether the header at `off` belongs to this (merged) section.
+    fn sdk_includes(&self, raw: &str) -> bool {
+        sdk::classify(raw, self.file.kind, self.file.prefixed_default)
+            .category()
+            .is_some_and(|(c, n)| c == self.category && self.name.eq_str(n))
+    }
+}
+
+fn boto_key<'a>(o: &botocore::Opt<'a>) -> Text<'a> {
+    Text::new(TextRepr::LowerPy(o.key), o.line)
+}
+
+fn boto_property<'a>(src: &'a str, o: &botocore::Opt<'a>) -> Property<'a> {
+    Property {
+        key: boto_key(o),
+        value: Value::botocore(src, o),
+    }
+}
+
+/// Sdk: the properties of a merged section, in file order.
+#[derive(Debug, Clone)]
+struct SdkProps<'a> {
+    section: Section<'a>,
+    blocks: Option<sdk::Blocks<'a>>,
+    options: Option<sdk::Options<'a>>,
+}
+
+impl<'a> SdkProps<'a> {
+    fn new(section: Section<'a>) -> Self {
+        let src = section.file.src;
+        SdkProps {
+            section,
+            blocks: section
+                .merged
+                .then(|| sdk::Blocks::new(src, section.off, section.line)),
+            options: (!section.merged).then(|| sdk::Options::new(src, section.off, section.line)),
+        }
+    }
+}
+
+impl<'a> Iterator for SdkProps<'a> {
+    type Item = Property<'a>;
+
+    fn next(&mut self) -> Option<Property<'a>> {
+        let src = self.section.file.src;
+        loop {
+            if let Some(opts) = self.options.as_mut() {
+                if let Some(o) = opts.next() {
+                    if sdk::is_identifier(o.key) {
+                        return Some(Property {
+                            key: Text::new(TextRepr::LowerAscii(o.key), o.line),
+                            value: Value::sdk(src, &o),
+                        });
+                    }
+                    continue;
+                }
+                self.options = None;
+            }
+            let block = self
+                .blocks
+                .as_mut()?
+                .find(|b| self.section.sdk_includes(b.raw))?;
+            self.options = Some(sdk::Options::new(src, block.off, block.line));
+        }
+    }
+}
+
+/// The options of a section; see [`Section::properties`].
+#[derive(Debug, Clone)]
+pub struct Properties<'a> {
+    section: Section<'a>,
+    state: PropState<'a>,
+}
+
+#[derive(Debug, Clone)]
+enum PropState<'a> {
+    /// botocore: the section's own options.
+    Own(botocore::Options<'a>),
+    /// botocore: the inherited `[DEFAULT]` options.
+    Defaults,
+    /// botocore: past the `[DEFAULT]` option at this offset.
+    DefaultsAfter(usize),
+    /// Sdk: the merged properties; each is kept when no later one has its key.
+    Sdk(SdkProps<'a>),
+    Done,
+}
+
+impl<'a> Iterator for Properties<'a> {
+    type Item = Property<'a>;
+
+    fn next(&mut self) -> Option<Property<'a>> {
+        let src = self.section.file.src;
+        loop {
+            match &mut self.state {
+                PropState::Own(opts) => match opts.next() {
+                    Some(o) => return Some(boto_property(src, &o)),
+                    None => self.state = PropState::Defaults,
+                },
+                PropState::Defaults | PropState::DefaultsAfter(_) => {
+                    let after = match self.state {
+                        PropState::DefaultsAfter(off) => Some(off),
+                        _ => None,
+                    };
+                    let section = self.section;
+                    let next = section
+                        .file
+                        .default_options()
+                        .filter(|o| after.is_none_or(|a| o.off > a))
+                        .find(|o| {
+                            !botocore::Options::new(src, section.off, section.line)
+                                .any(|own| unicode::eq_lower(own.key, o.key))
+                        });
+                    match next {
+                        Some(o) => {
+                            self.state = PropState::DefaultsAfter(o.off);
+                            return Some(boto_property(src, &o));
+                        }
+                        None => self.state = PropState::Done,
+                    }
+                }
+                PropState::Sdk(props) => {
+                    let p = props.next()?;
+                    if !props.clone().any(|q| q.key.eq_text(&p.key)) {
+                        return Some(p);
+                    }
+                }
+                PropState::Done => return None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

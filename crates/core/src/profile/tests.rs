@@ -1,0 +1,393 @@
+//! Unit tests of the profile reader's tricky pieces: indentation-relative continuation,
+//! `[DEFAULT]`, which section wins a name, the duplicate search through a tiny scratch, the
+//! SDK's merging, error positions, and the borrowed views. (shlex, the hash search and Python's
+//! text rules have their own tests beside their code.)
+
+use super::*;
+use crate::buf::BufferTooSmall;
+use heapless::String as HString;
+
+const BOTO: Dialect = Dialect::Botocore;
+const SDK: Dialect = Dialect::Sdk;
+const CONFIG: FileKind = FileKind::Config;
+const CREDS: FileKind = FileKind::Credentials;
+
+fn parse(text: &str, kind: FileKind, dialect: Dialect) -> ProfileFile<'_> {
+    match ProfileFile::parse(text, kind, dialect) {
+        Ok(f) => f,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn err(text: &str, kind: FileKind, dialect: Dialect) -> ParseError {
+    match ProfileFile::parse(text, kind, dialect) {
+        Ok(_) => panic!("expected an error for {text:?}"),
+        Err(e) => e,
+    }
+}
+
+/// `profile(name).get(key)` as an owned string (a fixed-size one: no allocation here).
+fn get(file: &ProfileFile<'_>, profile: &str, key: &str) -> Option<HString<128>> {
+    let value = file.profile(profile)?.get(key)?;
+    let mut buf = [0u8; 128];
+    let text = value.write_to(&mut buf).unwrap();
+    Some(HString::try_from(text).unwrap())
+}
+
+/// The keys of a section, in `properties()` order, joined with ','.
+fn keys(section: Section<'_>) -> HString<256> {
+    let mut out = HString::new();
+    for (i, p) in section.properties().enumerate() {
+        if i > 0 {
+            out.push(',').unwrap();
+        }
+        for f in p.key.fragments() {
+            out.push_str(f).unwrap();
+        }
+    }
+    out
+}
+
+#[test]
+fn continuation_is_relative_to_the_option_line() {
+    let f = parse(
+        "[default]\nregion = us-west-2\n  aws_access_key_id = foo\n\
+         [profile a]\n  x = 1\n   more\n  y = 2\n",
+        CONFIG,
+        BOTO,
+    );
+    // An indented `key = value` after an option is part of its value (spec §3.2 step 3).
+    assert_eq!(
+        get(&f, "default", "region").unwrap(),
+        "us-west-2\naws_access_key_id = foo"
+    );
+    assert_eq!(get(&f, "default", "aws_access_key_id"), None);
+    // Indentation counts from the option's own line: 3 > 2 continues, 2 does not.
+    assert_eq!(get(&f, "a", "x").unwrap(), "1\nmore");
+    assert_eq!(get(&f, "a", "y").unwrap(), "2");
+    // An indented header after an option is swallowed.
+    let f = parse("[profile p]\nx = 1\n  [profile q]\n", CONFIG, BOTO);
+    assert_eq!(get(&f, "p", "x").unwrap(), "1\n[profile q]");
+    assert!(f.profile("q").is_none());
+    // A tab is one character of indentation, like a space.
+    assert_eq!(
+        err("[profile p]\n\tx = 1\n y\n", CONFIG, BOTO).kind,
+        ParseErrorKind::MissingDelimiter
+    );
+}
+
+#[test]
+fn blank_lines_stay_inside_values_and_trailing_ones_go() {
+    let f = parse(
+        "[profile p]\nx = 1\n\n\n  y\n\n# c\n  z\n\n\n",
+        CONFIG,
+        BOTO,
+    );
+    let v = f.profile("p").unwrap().get("x").unwrap();
+    assert_eq!(v.as_str(), None);
+    assert!(v.eq_str("1\n\n\ny\n\nz"));
+    assert_eq!(v.len(), 8);
+    let mut frags: HString<64> = HString::new();
+    for frag in v.fragments() {
+        assert!(!frag.is_empty());
+        frags.push_str(frag).unwrap();
+        frags.push('|').unwrap();
+    }
+    assert_eq!(frags, "1|\n|\n|\n|y|\n|\n|z|");
+    let mut small = [0u8; 4];
+    assert_eq!(
+        v.write_to(&mut small),
+        Err(BufferTooSmall {
+            needed: 8,
+            available: 4
+        })
+    );
+    // The SDK skips blank lines.
+    let s = parse("[profile p]\nx = 1\n\n  y\n", CONFIG, SDK);
+    assert_eq!(get(&s, "p", "x").unwrap(), "1\ny");
+}
+
+#[test]
+fn lone_carriage_returns_end_lines_for_botocore_only() {
+    let f = parse("[profile p]\rx = 1\r  y\r\r", CONFIG, BOTO);
+    assert_eq!(get(&f, "p", "x").unwrap(), "1\ny");
+    let e = err("[profile p]\rx = 1\r", CONFIG, SDK);
+    assert_eq!(e.kind, ParseErrorKind::UnclosedProfile);
+}
+
+#[test]
+fn default_section_is_inherited_everywhere() {
+    let text = "[DEFAULT]\nregion = eu-west-1\noutput = json\n\
+                [profile a]\nregion = us-east-1\n[sso-session s]\n[DEFAULT]\nextra = 1\n";
+    let f = parse(text, CONFIG, BOTO);
+    // Own keys first, then the DEFAULT ones it lacks, in file order (configparser's order).
+    assert_eq!(keys(f.profile("a").unwrap()), "region,output,extra");
+    assert_eq!(get(&f, "a", "region").unwrap(), "us-east-1");
+    assert_eq!(get(&f, "a", "extra").unwrap(), "1");
+    let s = f.sso_session("s").unwrap();
+    assert_eq!(keys(s), "region,output,extra");
+    // DEFAULT alone is not a profile.
+    assert!(f.profile("DEFAULT").is_none());
+    assert_eq!(f.profiles().count(), 1);
+    // Its keys may not repeat, even across DEFAULT sections and in another case.
+    let e = err("[DEFAULT]\na = 1\n[x]\n[DEFAULT]\nA = 2\n", CREDS, BOTO);
+    assert_eq!(e.kind, ParseErrorKind::DuplicateOption { first_line: 2 });
+    assert_eq!((e.line, e.column), (5, 1));
+}
+
+#[test]
+fn malformed_nested_default_fails_only_where_inherited() {
+    // Overridden in every section: botocore never parses it.
+    assert!(ProfileFile::parse("[DEFAULT]\ns3 =\n  bad\n[a]\ns3 = 1\n", CREDS, BOTO).is_ok());
+    // No section at all: nothing inherits it.
+    assert!(ProfileFile::parse("[DEFAULT]\ns3 =\n  bad\n", CREDS, BOTO).is_ok());
+    let e = err("[DEFAULT]\ns3 =\n  bad\n[a]\ns3 = 1\n[b]\n", CREDS, BOTO);
+    assert_eq!(e.kind, ParseErrorKind::BadNestedLine);
+    assert_eq!(e.line, 2);
+}
+
+#[test]
+fn which_section_is_which_profile() {
+    let f = parse(
+        "[profile default]\nx = 1\n[default]\ny = 2\n[profilefoo bar]\nz = 3\n[profile a b]\n\
+         [profile \"my profile\"]\nq = 4\n[foo]\nw = 5\n[ profile c ]\n",
+        CONFIG,
+        BOTO,
+    );
+    // The later of [default] / [profile default] wins entirely.
+    assert_eq!(get(&f, "default", "y").unwrap(), "2");
+    assert_eq!(get(&f, "default", "x"), None);
+    assert_eq!(get(&f, "bar", "z").unwrap(), "3");
+    assert_eq!(get(&f, "my profile", "q").unwrap(), "4");
+    let names: heapless::Vec<HString<16>, 8> = f
+        .profiles()
+        .map(|s| {
+            let mut n = HString::new();
+            for frag in s.name().fragments() {
+                n.push_str(frag).unwrap();
+            }
+            n
+        })
+        .collect();
+    assert_eq!(names, ["default", "bar", "my profile"]);
+    // The name of a quoted profile is not one slice; its header line is known.
+    let quoted = f.profile("my profile").unwrap();
+    assert_eq!(quoted.name().as_str(), Some("my profile"));
+    assert_eq!(quoted.line(), 8);
+    // The credentials file takes names verbatim.
+    let c = parse("[profile foo]\nk = v\n[ spaced ]\n", CREDS, BOTO);
+    assert!(c.profile("profile foo").is_some());
+    assert!(c.profile(" spaced ").is_some());
+    // The SDK: [profile default] wins wherever it is; other rules differ too.
+    let s = parse(
+        "[profile default]\nx = 1\n[default]\ny = 2\n[   profile c    ]\n",
+        CONFIG,
+        SDK,
+    );
+    assert_eq!(get(&s, "default", "x").unwrap(), "1");
+    assert_eq!(get(&s, "default", "y"), None);
+    assert!(s.profile("c").is_some());
+}
+
+#[test]
+fn repeats_are_found_through_a_tiny_scratch() {
+    // 300 sections and a scratch of 16 entries: many classes, many passes.
+    let mut text: HString<8192> = HString::new();
+    for i in 0..300 {
+        core::fmt::Write::write_fmt(&mut text, format_args!("[p{i}]\nk = {i}\n")).unwrap();
+    }
+    let mut scratch = [0u64; 16];
+    let f = ProfileFile::parse_with_scratch(&text, CREDS, BOTO, &mut scratch).unwrap();
+    assert_eq!(f.profiles().count(), 300);
+    let mut dup = text.clone();
+    dup.push_str("[p7]\n").unwrap();
+    let e = ProfileFile::parse_with_scratch(&dup, CREDS, BOTO, &mut scratch).unwrap_err();
+    assert_eq!(e.kind, ParseErrorKind::DuplicateSection { first_line: 15 });
+    assert_eq!(e.line, 601);
+    assert_eq!(e.excerpt(), "[p7]");
+    // The same through the SDK: the repeat merges, the later value wins.
+    let s = ProfileFile::parse_with_scratch(&dup, CREDS, SDK, &mut scratch).unwrap();
+    assert_eq!(s.profiles().count(), 300);
+    let mut more = dup.clone();
+    more.push_str("k = late\n").unwrap();
+    let s = ProfileFile::parse_with_scratch(&more, CREDS, SDK, &mut scratch).unwrap();
+    assert_eq!(get(&s, "p7", "k").unwrap(), "late");
+    assert_eq!(get(&s, "p8", "k").unwrap(), "8");
+    // One section with 300 options and a repeated one (in another case) at the end.
+    let mut big: HString<8192> = HString::new();
+    big.push_str("[big]\n").unwrap();
+    for i in 0..300 {
+        core::fmt::Write::write_fmt(&mut big, format_args!("key{i} = {i}\n")).unwrap();
+    }
+    big.push_str("KEY0 = again\n").unwrap();
+    let e = ProfileFile::parse_with_scratch(&big, CREDS, BOTO, &mut scratch).unwrap_err();
+    assert_eq!(e.kind, ParseErrorKind::DuplicateOption { first_line: 2 });
+    assert_eq!(e.line, 302);
+}
+
+#[test]
+fn the_first_repeat_in_the_file_is_reported() {
+    let e = err("[a]\nx = 1\n[b]\n[b]\n[a]\n", CREDS, BOTO);
+    assert_eq!(e.kind, ParseErrorKind::DuplicateSection { first_line: 3 });
+    assert_eq!(e.line, 4);
+    // A repeat is raised at once by configparser, before earlier bad lines are reported.
+    let e = err("[a]\nnot an option\n[a]\n", CREDS, BOTO);
+    assert_eq!(e.kind, ParseErrorKind::DuplicateSection { first_line: 1 });
+    // Lowercasing is Python's: K (Kelvin sign) and k are the same option.
+    let e = err("[a]\n\u{212a} = 1\nk = 2\n", CREDS, BOTO);
+    assert_eq!(e.kind, ParseErrorKind::DuplicateOption { first_line: 2 });
+}
+
+#[test]
+fn option_names_are_lowercased_like_python() {
+    let f = parse("[a]\n\u{130}X = 1\nAWS_Access_Key_ID: AKID\n", CREDS, BOTO);
+    let a = f.profile("a").unwrap();
+    assert_eq!(a.get("aws_access_key_id").unwrap().as_str(), Some("AKID"));
+    assert_eq!(a.get("AWS_ACCESS_KEY_ID").unwrap().as_str(), Some("AKID"));
+    let first = a.properties().next().unwrap();
+    assert_eq!(first.key.as_str(), None);
+    let mut frags: heapless::Vec<&str, 4> = heapless::Vec::new();
+    for f in first.key.fragments() {
+        frags.push(f).unwrap();
+    }
+    assert_eq!(frags, ["i", "\u{307}", "x"]);
+    assert!(first.key.eq_str("i\u{307}x"));
+    assert_eq!(first.key.len(), 4);
+    assert!(a.get("i\u{307}x").is_some());
+}
+
+#[test]
+fn nested_blocks() {
+    let f = parse(
+        "[default]\ns3 =\n  addressing_style = path\n  = empty\n  a = b = c\n  k = 1\n  k = 2\n\
+         raw = # x\n  a = 1\n",
+        CONFIG,
+        BOTO,
+    );
+    let d = f.profile("default").unwrap();
+    let s3 = d.get("s3").unwrap();
+    let mut pairs: heapless::Vec<(&str, &str), 8> = heapless::Vec::new();
+    for p in s3.sub_properties().unwrap() {
+        pairs.push(p).unwrap();
+    }
+    assert_eq!(
+        pairs,
+        [
+            ("addressing_style", "path"),
+            ("", "empty"),
+            ("a", "b = c"),
+            ("k", "1"),
+            ("k", "2")
+        ]
+    );
+    assert_eq!(s3.sub_property("k"), Some("2"));
+    assert!(s3.eq_str("\naddressing_style = path\n= empty\na = b = c\nk = 1\nk = 2"));
+    // Not nested: the first line is not empty.
+    assert!(d.get("raw").unwrap().sub_properties().is_none());
+    let e = err("[default]\ns3 =\n  ok = 1\n  no equals\n", CONFIG, BOTO);
+    assert_eq!((e.kind, e.line), (ParseErrorKind::BadNestedLine, 4));
+    // The SDK keeps the raw text and checks each line.
+    let s = parse("[profile p]\ns3 =\n  a = 1\n", CONFIG, SDK);
+    assert_eq!(get(&s, "p", "s3").unwrap(), "\na = 1");
+    let e = err("[profile p]\ns3 =\n  = 1\n", CONFIG, SDK);
+    assert_eq!(e.kind, ParseErrorKind::SubPropertyWithoutName);
+}
+
+#[test]
+fn sdk_comments_names_and_merging() {
+    let f = parse(
+        "[profile a] # c\nk = v # c\nk2 = v#not\n[profile a]\nK3 = 3\nin valid = x\n[profile b!]\nz = 1\n",
+        CONFIG,
+        SDK,
+    );
+    assert_eq!(get(&f, "a", "k").unwrap(), "v");
+    assert_eq!(get(&f, "a", "k2").unwrap(), "v#not");
+    assert_eq!(get(&f, "a", "k3").unwrap(), "3");
+    assert_eq!(get(&f, "a", "in valid"), None);
+    assert_eq!(keys(f.profile("a").unwrap()), "k,k2,k3");
+    assert!(f.profile("b!").is_none());
+    assert_eq!(f.profiles().count(), 1);
+    assert_eq!(
+        err("[profile a]\nk : v\n", CONFIG, SDK).kind,
+        ParseErrorKind::PropertyWithoutEquals
+    );
+}
+
+#[test]
+fn errors_say_where_and_what() {
+    let e = err("[default]\nregion = x\nregion us-east-1\n", CONFIG, BOTO);
+    assert_eq!((e.line, e.column, e.offset), (3, 1, 21));
+    let mut buf = [0u8; 256];
+    let mut w = crate::buf::Writer::new(&mut buf);
+    core::fmt::Write::write_fmt(&mut w, format_args!("{e}")).unwrap();
+    assert_eq!(
+        w.finish().unwrap(),
+        "config file, line 3, column 1: expected '=' or ':' between an option name and its value, \
+         found `region us-east-1`"
+    );
+    let e = err("  key = v\n", CREDS, BOTO);
+    assert_eq!(
+        (e.kind, e.line, e.column, e.offset),
+        (ParseErrorKind::MissingSectionHeader, 1, 3, 2)
+    );
+    assert_eq!(
+        err("\u{feff}[default]\n", CONFIG, BOTO).kind,
+        ParseErrorKind::MissingSectionHeader
+    );
+    // Before any header, configparser only knows that a header is missing.
+    assert_eq!(
+        err("[default\n", CONFIG, BOTO).kind,
+        ParseErrorKind::MissingSectionHeader
+    );
+    assert_eq!(
+        err("[a]\n[default\n", CONFIG, BOTO).kind,
+        ParseErrorKind::UnclosedSectionHeader
+    );
+    assert_eq!(
+        err("[a]\n[]\n", CONFIG, BOTO).kind,
+        ParseErrorKind::EmptySectionName
+    );
+    assert_eq!(
+        err("[a]\n= v\n", CONFIG, BOTO).kind,
+        ParseErrorKind::EmptyOptionName
+    );
+    let e = ProfileFile::parse_bytes(b"[a]\nk = \xc3\x28\n", CREDS, BOTO).unwrap_err();
+    assert_eq!(
+        (e.kind, e.line, e.column, e.offset),
+        (ParseErrorKind::InvalidUtf8, 2, 5, 8)
+    );
+}
+
+#[test]
+fn merged_view_prefers_the_credentials_file() {
+    let config = parse(
+        "[profile a]\nregion = x\nout = y\n[sso-session s]\n",
+        CONFIG,
+        BOTO,
+    );
+    let creds = parse("[a]\nregion = z\nkey = k\n[b]\n", CREDS, BOTO);
+    let merged = Merged::new(Some(&config), Some(&creds));
+    let a = merged.profile("a").unwrap();
+    let mut seen: heapless::Vec<(HString<8>, FileKind), 4> = heapless::Vec::new();
+    for (p, from) in a.properties() {
+        let mut k = HString::new();
+        for f in p.key.fragments() {
+            k.push_str(f).unwrap();
+        }
+        seen.push((k, from)).unwrap();
+    }
+    assert_eq!(
+        seen,
+        [
+            (HString::try_from("region").unwrap(), CREDS),
+            (HString::try_from("out").unwrap(), CONFIG),
+            (HString::try_from("key").unwrap(), CREDS),
+        ]
+    );
+    assert_eq!(a.get("region").unwrap().0.as_str(), Some("z"));
+    assert!(merged.profile("b").is_some());
+    assert!(merged.profile("c").is_none());
+    assert_eq!(merged.profile_names().count(), 2);
+    assert!(merged.sso_session("s").is_some());
+    assert!(Merged::new(None, Some(&creds)).sso_session("s").is_none());
+}
