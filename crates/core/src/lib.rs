@@ -13,6 +13,9 @@
 //! | [`document`] | what the IMDS, the container endpoint and a `credential_process` answer means | spec §4.7, §6, §7 |
 //! | [`time`] | timestamps as they appear in those documents and in `AWS_CREDENTIAL_EXPIRATION` | spec §5.4 |
 //! | [`refresh`] | when cached credentials are served, refreshed in the background or waited for, and how stale ones are extended | spec §4.8, §5 |
+//! | [`imds`] | how the EC2 instance metadata service is configured and asked for role credentials (IMDSv2 token, fallbacks, retries), as a sans-IO state machine | spec §4 |
+//! | [`container`] | which container credentials endpoint is allowed and how it is asked (ECS, EKS Pod Identity), as a sans-IO state machine | spec §6 |
+//! | [`http`] | the requests those machines hand out and the responses and failures they take back; URLs and IP addresses as botocore's Python reads them | spec §4.2, §6 |
 //! | [`buf`] | how output is written into a caller's buffer | |
 //!
 //! "spec §N" refers to the behavioural specification of botocore 1.43.11 the project follows.
@@ -43,7 +46,10 @@
 )]
 
 pub mod buf;
+pub mod container;
 pub mod document;
+pub mod http;
+pub mod imds;
 pub mod profile;
 pub mod refresh;
 pub mod time;
