@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what credchain's tests need on a fresh machine, and nothing twice:
-#   - python3 with botocore 1.43.11 (the oracle the differential tests ask);
+#   - python3 with botocore 1.43.11 (the oracle the differential tests ask) and moto's server;
 #   - the nightly toolchain's cargo-fuzz (fuzz smoke runs and corpus replay);
 #   - binutils (nm, readelf) for the freestanding image's symbol checks.
 # Safe to run again: every step first checks whether its tool is already there.
@@ -21,6 +21,14 @@ if [ "$have_botocore" != "$BOTOCORE_VERSION" ]; then
     python3 -m pip install --quiet --disable-pip-version-check "botocore==$BOTOCORE_VERSION"
 fi
 say "botocore $(python3 -c 'import botocore; print(botocore.__version__)')"
+
+# moto's instance-metadata server is a second IMDS peer for credchain-http's tests.
+MOTO_VERSION=5.2.1
+have_moto=$(python3 -c "import moto; print(moto.__version__)" 2>/dev/null || true)
+if [ "$have_moto" != "$MOTO_VERSION" ]; then
+    say "installing moto[server]==$MOTO_VERSION (found: ${have_moto:-none})"
+    python3 -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+fi
 
 if ! command -v nm >/dev/null 2>&1 || ! command -v readelf >/dev/null 2>&1; then
     say "installing binutils"
