@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Builds the freestanding image (release), runs it, and checks that
+# Builds the freestanding image (release), runs it in both its modes, and checks that
 #   - its code is formatted and clippy-clean;
-#   - it exits 0 and prints what the embedded files hold (the lines below, written by hand from
-#     data/credentials and data/imds-role-credentials.json), and never a secret;
-#   - botocore, when python3 has it, reads the same files the same way;
+#   - offline (no CREDCHAIN_IMDS_ENDPOINT): it exits 0 and prints what the embedded files hold
+#     (the lines below, written by hand from data/credentials and data/imds-role-credentials.json),
+#     and never a secret; botocore, when python3 has it, reads the same files the same way;
+#   - network (CREDCHAIN_IMDS_ENDPOINT set): against credchain-server's IMDS on loopback (its
+#     `imds` example, started here with made-up credentials and IMDSv2 required), it fetches the
+#     role credentials over a raw-syscall TCP socket: the access key id, expiry and token length
+#     it prints are what the server serves, no secret is printed, the server's transcript shows
+#     the token PUT and both GETs carrying the token over one connection, and botocore, when
+#     python3 has it, gets the same credentials from the same server;
 #   - it is a static executable: no dynamic section, no interpreter, no undefined symbol;
 #   - its symbol table (kept on purpose) holds no allocator and no libc allocation function;
 #   - the mem* functions it defines call nothing (a memcpy compiled into a call to memcpy would
@@ -12,10 +18,12 @@
 #
 #   tests/freestanding/check.sh
 # The image's target directory is $CARGO_TARGET_DIR/freestanding when CARGO_TARGET_DIR is set,
-# tests/freestanding/target otherwise.
+# tests/freestanding/target otherwise; the IMDS server example is built in the main workspace's
+# target directory ($CARGO_TARGET_DIR, or target/ at the root of the repository).
 set -uo pipefail
 caller=$(pwd)
 cd "$(dirname "$0")"
+repo=$(cd ../.. && pwd)
 
 if [ -n "${CARGO_TARGET_DIR:-}" ]; then
     case "$CARGO_TARGET_DIR" in
@@ -26,6 +34,10 @@ else
     target_dir="$(pwd)/target"
 fi
 image="$target_dir/x86_64-unknown-linux-gnu/release/credchain-freestanding"
+# The main workspace's target directory, for the IMDS server example.
+server_target_dir="${target_dir%/freestanding}"
+[ -n "${CARGO_TARGET_DIR:-}" ] || server_target_dir="$repo/target"
+server_bin="$server_target_dir/debug/examples/imds"
 
 failures=0
 pass() { printf 'PASS  %s\n' "$*"; }
@@ -55,7 +67,15 @@ fi
 
 # --- run -----------------------------------------------------------------------------------
 scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+server_pid=
+cleanup() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null
+        wait "$server_pid" 2>/dev/null
+    fi
+    rm -rf "$scratch"
+}
+trap cleanup EXIT
 # An empty environment: the image must need nothing from outside.
 env -i timeout 10 "$image" >"$scratch/out" 2>"$scratch/err"
 status=$?
@@ -73,8 +93,9 @@ else
 fi
 sed 's/^/      | /' "$scratch/out"
 
-# `in_order FILE`: whether the lines of FILE appear, whole and in that order, in the output
-# (other lines may come between them). Prints each line it could not find.
+# `in_order FILE [OUTPUT]`: whether the lines of FILE appear, whole and in that order, in OUTPUT
+# (the offline output by default; other lines may come between them). Prints the first line it
+# could not find.
 in_order() {
     awk -v want="$1" '
         BEGIN { n = 0; i = 0; while ((getline line < want) > 0) w[n++] = line }
@@ -83,7 +104,7 @@ in_order() {
             if (i == n) exit 0
             printf "      not found (in order): '\''%s'\''\n", w[i]
             exit 1
-        }' "$scratch/out"
+        }' "${2:-$scratch/out}"
 }
 
 # Every line the embedded inputs should produce, in order: written by hand from the two files.
@@ -181,6 +202,144 @@ PY
     fi
 else
     info "SKIP  botocore cross-check (python3 cannot import botocore)"
+fi
+
+# --- network mode: role credentials from an IMDS over a socket ------------------------------
+# Made-up credentials for the server to serve; the session token has characters JSON may escape.
+served_key=ASIAFREESTANDING0042
+served_secret='c2VjcmV0LWZvci10aGUtZnJlZXN0YW5kaW5nLWltYWdl/+x'
+served_token='IQoJb3JpZ2luX2VjFREESTANDING/socket+token/not/real/0123456789=='
+served_expiration=2031-02-03T04:05:06Z
+served_unix=$(date -u -d "$served_expiration" +%s)
+server_ready=0
+# Built from the repository's root: cargo reads the .cargo/config.toml of the directory it runs
+# in, and this directory's (static, no start files) is for the image only.
+if (cd "$repo" && CARGO_TARGET_DIR="$server_target_dir" cargo build -p credchain-server \
+    --example imds --locked --quiet); then
+    pass "build the IMDS server (credchain-server, example imds)"
+    mkfifo "$scratch/server-in"
+    CREDCHAIN_SERVE_ACCESS_KEY_ID="$served_key" \
+        CREDCHAIN_SERVE_SECRET_ACCESS_KEY="$served_secret" \
+        CREDCHAIN_SERVE_SESSION_TOKEN="$served_token" \
+        CREDCHAIN_SERVE_EXPIRATION="$served_expiration" \
+        "$server_bin" <"$scratch/server-in" >"$scratch/server-out" 2>"$scratch/server-err" &
+    server_pid=$!
+    # The server runs until its standard input closes: this descriptor is its only writer.
+    exec 9>"$scratch/server-in"
+    for _ in $(seq 200); do
+        grep -q '^endpoint ' "$scratch/server-out" 2>/dev/null && break
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    endpoint=$(sed -n 's/^endpoint //p' "$scratch/server-out")
+    served_role=$(sed -n 's/^role //p' "$scratch/server-out")
+    if [ -n "$endpoint" ] && grep -qx "access_key_id $served_key" "$scratch/server-out"; then
+        pass "IMDS server listening at $endpoint (IMDSv2 required)"
+        server_ready=1
+    else
+        fail "IMDS server did not start"
+        sed 's/^/      server: /' "$scratch/server-err"
+    fi
+else
+    fail "build the IMDS server (credchain-server, example imds)"
+fi
+
+if [ "$server_ready" = 1 ]; then
+    env -i CREDCHAIN_IMDS_ENDPOINT="$endpoint" timeout 10 "$image" \
+        >"$scratch/net-out" 2>"$scratch/net-err"
+    status=$?
+    if [ "$status" -eq 0 ] && [ ! -s "$scratch/net-err" ]; then
+        pass "network mode runs, exits 0, writes nothing to standard error"
+    else
+        fail "network mode runs and exits 0 (exit status $status)"
+        sed 's/^/      stderr: /' "$scratch/net-err"
+    fi
+    sed 's/^/      | /' "$scratch/net-out"
+    cat >"$scratch/net-expected" <<EOF_NET
+credchain-freestanding: no_std, no_main, no global allocator
+mem self-test: memcpy memmove memset memcmp bcmp ok
+IMDS endpoint: $endpoint
+IMDSv2 token: acquired, 21600 s lifetime (echoed by the server), kept for the next fetch
+IMDS role: $served_role
+IMDS role credentials
+  AccessKeyId: $served_key
+  SecretAccessKey: <${#served_secret} bytes>
+  Token: <${#served_token} bytes>
+  Expiration: $served_unix = $served_expiration
+connections: 1 opened, 3 responses
+done: role credentials fetched over TCP, without a heap
+EOF_NET
+    if in_order "$scratch/net-expected" "$scratch/net-out"; then
+        pass "fetches what the server serves: access key id, secret and token lengths, expiry"
+    else
+        fail "fetches what the server serves"
+    fi
+    if grep -Fq -- "$served_secret" "$scratch/net-out" || grep -Fq -- "$served_token" "$scratch/net-out"; then
+        fail "network mode prints no secret or session token"
+    else
+        pass "network mode prints no secret or session token"
+    fi
+
+    # botocore against the same server: the same credentials.
+    if python3 -c 'import botocore' 2>/dev/null; then
+        if python3 - "$endpoint" >"$scratch/botocore-net" 2>"$scratch/botocore-net-err" <<'PY'
+import sys
+from botocore.utils import InstanceMetadataFetcher
+fetcher = InstanceMetadataFetcher(
+    timeout=2, num_attempts=1, config={"ec2_metadata_service_endpoint": sys.argv[1]}
+)
+creds = fetcher.retrieve_iam_role_credentials()
+print(f"  AccessKeyId: {creds['access_key']}")
+print(f"  SecretAccessKey: <{len(creds['secret_key'].encode())} bytes>")
+print(f"  Token: <{len(creds['token'].encode())} bytes>")
+print(f"  Expiration: {creds['expiry_time']}")
+PY
+        then
+            # botocore gives the expiry as written; the image prints "unix = written".
+            sed -E 's/^  Expiration: (.*)$/  Expiration: '"$served_unix"' = \1/' \
+                "$scratch/botocore-net" >"$scratch/botocore-net-expected"
+            if in_order "$scratch/botocore-net-expected" "$scratch/net-out"; then
+                pass "agrees with botocore fetching from the same server"
+            else
+                fail "agrees with botocore fetching from the same server"
+                sed 's/^/      botocore: /' "$scratch/botocore-net"
+            fi
+        else
+            fail "botocore fetch from the server"
+            sed 's/^/      /' "$scratch/botocore-net-err"
+        fi
+    else
+        info "SKIP  botocore fetch from the same server (python3 cannot import botocore)"
+    fi
+
+    # Stop the server (close its standard input) and read its transcript.
+    exec 9>&-
+    for _ in $(seq 100); do
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$server_pid" 2>/dev/null; then
+        fail "IMDS server stops when its input closes"
+    else
+        wait "$server_pid"
+        server_pid=
+        pass "IMDS server stopped"
+    fi
+    # The image's three requests come first; botocore's (if it ran) follow.
+    cat >"$scratch/transcript-expected" <<EOF_TRANSCRIPT
+request 0 connection 0/0 PUT /latest/api/token 200 issued
+request 1 connection 0/1 GET /latest/meta-data/iam/security-credentials/ 200 valid
+request 2 connection 0/2 GET /latest/meta-data/iam/security-credentials/$served_role 200 valid
+EOF_TRANSCRIPT
+    grep '^request ' "$scratch/server-out" | head -3 >"$scratch/transcript"
+    sed 's/^/      server: /' "$scratch/transcript"
+    if cmp -s "$scratch/transcript-expected" "$scratch/transcript"; then
+        pass "server transcript: token PUT, then both GETs with a valid token, on one connection"
+    else
+        fail "server transcript: token PUT, then both GETs with a valid token, on one connection"
+    fi
+else
+    exec 9>&- 2>/dev/null
 fi
 
 # --- a static executable -------------------------------------------------------------------

@@ -1,31 +1,51 @@
 //! # credchain-freestanding
 //!
 //! A Linux x86_64 program with no standard library, no C library, no start-up files and no
-//! global allocator, that links `credchain-core`, parses a credentials file and an IMDS
-//! credentials document embedded in it, and prints what it found. If it links, the core needs
-//! neither `std` nor a heap; `check.sh` runs it, checks what it prints, and reads its symbol
-//! table to make sure no allocator crept in.
+//! global allocator, that links `credchain-core` and `credchain-embedded` and runs in one of two
+//! modes:
+//!
+//! - **offline** (the default): parses a credentials file and an IMDS credentials document
+//!   embedded in it, and prints what it found;
+//! - **network**, when `CREDCHAIN_IMDS_ENDPOINT=http://127.0.0.1:PORT` is in its environment:
+//!   fetches the instance role's credentials from that IMDS over a TCP socket made of raw
+//!   system calls, as botocore's `iam-role` provider does, and prints them (secrets only as
+//!   lengths).
+//!
+//! If it links, the core and the embedded driver need neither `std` nor a heap; `check.sh` runs
+//! both modes (the second against `credchain-server`'s IMDS on loopback), checks what they
+//! print, and reads the symbol table to make sure no allocator crept in.
 //!
 //! What is here, from the bottom up:
 //!
-//! - `_start` (below): the entry point the kernel jumps to. It aligns the stack and calls Rust.
-//! - [`sys`]: raw system calls (`write`, `exit_group`), the image's only contact with the world.
+//! - `_start` (below): the entry point the kernel jumps to. It aligns the stack and calls Rust,
+//!   passing the initial stack pointer, where the environment is.
+//! - [`sys`]: raw system calls (`read`, `write`, `sendto`, `close`, `socket`, `connect`,
+//!   `setsockopt`, `clock_gettime`, `nanosleep`, `exit_group`), the image's only contact with
+//!   the world.
 //! - [`mem`]: `memcpy`, `memmove`, `memset`, `memcmp`, `bcmp`, which the compiler calls and libc
 //!   would normally provide.
 //! - [`out`]: a buffered `core::fmt::Write` to a file descriptor.
-//! - [`report`]: the part that uses the core: parse the embedded inputs, print the findings.
+//! - [`env`]: the environment variables, read from the initial stack.
+//! - [`net`]: a TCP socket implementing `embedded_io::{Read, Write}`, and the connector the
+//!   embedded driver opens sockets and reads the clock with.
+//! - [`report`]: the offline mode: parse the embedded inputs, print the findings.
+//! - [`fetch`]: the network mode: fetch role credentials from an IMDS, print them.
 //! - the panic handler: prints the panic to standard error and exits with status 101.
 
 #![no_std]
 #![no_main]
 
+mod env;
+mod fetch;
 mod mem;
+mod net;
 mod out;
 mod report;
 mod sys;
 
-use core::fmt::Write as _;
+use core::fmt::{self, Write as _};
 
+use env::Environment;
 use out::Out;
 use sys::Fd;
 
@@ -35,8 +55,7 @@ use sys::Fd;
 /// no return address. The System V ABI wants `rsp` to be a multiple of 16 just before a `call`,
 /// so the stack is aligned explicitly before calling into Rust (the kernel does align it, but
 /// the image should not depend on that). `rbp` is zeroed to mark the outermost frame for
-/// debuggers, and `rdi` passes the initial stack pointer, where a later version can find its
-/// arguments and environment.
+/// debuggers, and `rdi` passes the initial stack pointer, where [`env`] finds the environment.
 #[unsafe(naked)]
 #[unsafe(no_mangle)]
 pub extern "C" fn _start() -> ! {
@@ -52,14 +71,36 @@ pub extern "C" fn _start() -> ! {
 }
 
 /// The first Rust code to run: does the work and exits with its status.
-extern "C" fn entry(_initial_stack: *const usize) -> ! {
-    sys::exit(run())
+extern "C" fn entry(initial_stack: *const usize) -> ! {
+    // SAFETY: `_start` passes the stack pointer the kernel started the process with, before
+    // anything was pushed on it.
+    let env = unsafe { Environment::from_initial_stack(initial_stack) };
+    sys::exit(run(&env))
 }
 
-/// Runs the image: prints a banner, checks the mem* functions, then prints the report. Returns
-/// the exit status: 0 when everything passed, parsed and was printed, 1 otherwise (with the
-/// reason on standard error).
-fn run() -> i32 {
+/// Why the image failed.
+#[derive(Debug, Clone, Copy)]
+enum Failure {
+    /// The offline mode (or the mem* self-test).
+    Report(report::Failure),
+    /// The network mode.
+    Fetch(fetch::Failure),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Report(e) => e.fmt(f),
+            Failure::Fetch(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Runs the image: prints a banner, checks the mem* functions, then fetches credentials from
+/// the IMDS named by `CREDCHAIN_IMDS_ENDPOINT` when it is set, or prints the report of the
+/// embedded files when it is not. Returns the exit status: 0 when everything passed and was
+/// printed, 1 otherwise (with the reason on standard error).
+fn run(env: &Environment) -> i32 {
     let mut stdout = Out::new(Fd::STDOUT);
     let _ = writeln!(
         stdout,
@@ -71,9 +112,13 @@ fn run() -> i32 {
                 stdout,
                 "mem self-test: memcpy memmove memset memcmp bcmp ok"
             );
-            report::parse_embedded(&mut stdout)
+            match env.get(fetch::ENDPOINT_VARIABLE) {
+                Some(endpoint) => fetch::fetch_role_credentials(&mut stdout, env, endpoint)
+                    .map_err(Failure::Fetch),
+                None => report::parse_embedded(&mut stdout).map_err(Failure::Report),
+            }
         }
-        Err(function) => Err(report::Failure::Mem(function)),
+        Err(function) => Err(Failure::Report(report::Failure::Mem(function))),
     };
     let flushed = stdout.flush();
 
