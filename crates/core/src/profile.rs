@@ -98,16 +98,21 @@
 //! ## Cost
 //!
 //! Parsing is one pass over the file, plus the search for repeated names (botocore rejects
-//! them; the SDK merges them, and lookups want to know). The search sorts 32-bit fingerprints
-//! of the names in a fixed scratch buffer: 1024 entries (8 KiB of stack, 2048 fingerprints) for
-//! [`ProfileFile::parse`]. Names that come in increasing order, as in most generated files,
-//! need no search. Otherwise a file with more sections than the buffer holds takes about one
+//! them; the SDK merges them, and lookups want to know). Most files need no search: names that
+//! come in increasing order (as in most generated files) are distinct, a file of at most 64
+//! section names (and `[DEFAULT]` keys) is settled by sorting their hashes on the stack, and a
+//! section of at most 24 options compares each option's fingerprint with the earlier ones as it
+//! is read. Otherwise the search sorts 32-bit fingerprints of the names in a fixed scratch
+//! buffer: 1024 entries (8 KiB of stack, 2048 fingerprints) for [`ProfileFile::parse`], set up
+//! only then. Otherwise a file with more sections than the buffer holds takes about one
 //! more pass per 1,800 sections — for 100,000 profiles, some 56 passes that only look at the
 //! lines starting with `[`, a few hundred milliseconds — and
 //! [`ProfileFile::parse_with_scratch`] takes a bigger buffer to do it in one pass, or a smaller
 //! one for a tight stack. Only hashes made to collide on purpose make the search quadratic.
 //!
-//! Lookups by name walk the file (`O(file)`). Walking every profile ([`ProfileFile::profiles`])
+//! Lookups by name walk the file (`O(file)`), from the first header of the kind looked for to
+//! the last (the parse notes where they lie), jumping from line start to line start and looking
+//! only at lines that start with `[`. Walking every profile ([`ProfileFile::profiles`])
 //! is linear too, unless more than eight sections share their name with another one (botocore
 //! keeps the last of them, the SDK merges them), where it may become quadratic.
 //!
@@ -137,6 +142,7 @@ mod unicode;
 
 use core::fmt;
 
+use dedup::Scratch;
 pub use error::{ParseError, ParseErrorKind};
 pub use merge::{Merged, MergedProfile, MergedProperties};
 pub use text::{SubProperties, Text, TextFragments, Value, ValueFragments};
@@ -179,6 +185,12 @@ pub(crate) enum Category {
     Services = 3,
 }
 
+impl Category {
+    pub(crate) fn index(self) -> usize {
+        (self as usize).saturating_sub(1)
+    }
+}
+
 /// A few section offsets a lookup must know about (see [`ProfileFile`]'s fields), or the fact
 /// that there were more than it holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -215,9 +227,48 @@ impl Notable {
     }
 }
 
+/// Where the headers of one category lie: the first one's offset and line, and the last one's
+/// offset. Walking a category starts at the first and stops after the last, so a file's
+/// `services()` costs nothing when it has no services section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub(crate) first: u32,
+    pub(crate) first_line: u32,
+    pub(crate) last: u32,
+}
+
+/// A [`Span`] for each [`Category`] (a superset of the sections a walk yields is fine: it
+/// bounds the walk, which still classifies each header).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Spans([Option<Span>; 3]);
+
+impl Spans {
+    /// Records a header of `category` at `off`, on line `line` (headers come in file order).
+    #[inline]
+    pub(crate) fn note(&mut self, category: Category, off: usize, line: u32) {
+        let off = u32::try_from(off).unwrap_or(u32::MAX);
+        if let Some(slot) = self.0.get_mut(category.index()) {
+            match slot {
+                Some(span) => span.last = off,
+                None => {
+                    *slot = Some(Span {
+                        first: off,
+                        first_line: line,
+                        last: off,
+                    });
+                }
+            }
+        }
+    }
+
+    pub(crate) fn get(&self, category: Category) -> Option<Span> {
+        self.0.get(category.index()).copied().flatten()
+    }
+}
+
 /// The scratch entries [`ProfileFile::parse`] uses for the duplicate search (8 KiB of stack,
-/// room for 2048 fingerprints).
-const DEFAULT_SCRATCH: usize = 1024;
+/// room for 2048 fingerprints), when it needs any.
+pub(crate) const DEFAULT_SCRATCH: usize = 1024;
 
 /// A parsed profile file: a validated, borrowed view of its text.
 ///
@@ -230,6 +281,10 @@ pub struct ProfileFile<'a> {
     dialect: Dialect,
     /// botocore: headers can be found by jumping between `[` at line starts.
     fast: bool,
+    /// botocore: no line ends in `\r` (so lines can be walked by `\n`).
+    lf_only: bool,
+    /// botocore: every config section name is classified without shlex.
+    plain_names: bool,
     /// botocore: the `[DEFAULT]` sections, from the first header to the end of the last one.
     defaults: Option<(u32, u32, u32)>,
     /// botocore: config sections that map to the same name as another section (botocore keeps
@@ -237,6 +292,10 @@ pub struct ProfileFile<'a> {
     notable: Notable,
     /// Sdk: the config file has `[profile default]`, so `[default]` is ignored.
     prefixed_default: bool,
+    /// Where each category's headers lie.
+    spans: Spans,
+    /// Sdk: no section repeats a key (so a property needs no check for a later one).
+    unique_keys: bool,
 }
 
 impl fmt::Debug for ProfileFile<'_> {
@@ -254,11 +313,12 @@ impl<'a> ProfileFile<'a> {
     /// options, nested blocks), so that a file botocore would reject is rejected now and every
     /// later lookup succeeds.
     ///
-    /// Uses 8 KiB of stack for the duplicate search; see [`ProfileFile::parse_with_scratch`] to
-    /// use less, or more.
+    /// Uses 8 KiB of stack for the duplicate search when the file needs one (most do not; see
+    /// the [module docs](self#cost)); see [`ProfileFile::parse_with_scratch`] to use less, or
+    /// more.
     pub fn parse(input: &'a str, kind: FileKind, dialect: Dialect) -> Result<Self, ParseError> {
-        let mut scratch = [0u64; DEFAULT_SCRATCH];
-        Self::parse_with_scratch(input, kind, dialect, &mut scratch)
+        // The buffer is only set up if the search needs it: most files need none.
+        Self::parse_in(input, kind, dialect, Scratch::Default)
     }
 
     /// Parses a file's bytes, as botocore reads them: they must be UTF-8 (an error says where
@@ -271,8 +331,30 @@ impl<'a> ProfileFile<'a> {
         kind: FileKind,
         dialect: Dialect,
     ) -> Result<Self, ParseError> {
-        let mut scratch = [0u64; DEFAULT_SCRATCH];
-        Self::parse_bytes_with_scratch(input, kind, dialect, &mut scratch)
+        match core::str::from_utf8(input) {
+            Ok(text) => Self::parse(text, kind, dialect),
+            Err(e) => Err(Self::utf8_error(input, kind, dialect, e)),
+        }
+    }
+
+    /// The error for bytes that are not UTF-8.
+    fn utf8_error(
+        input: &[u8],
+        kind: FileKind,
+        dialect: Dialect,
+        e: core::str::Utf8Error,
+    ) -> ParseError {
+        let valid = input
+            .get(..e.valid_up_to())
+            .and_then(|v| core::str::from_utf8(v).ok())
+            .unwrap_or("");
+        ParseError::at_byte(
+            kind,
+            dialect,
+            valid,
+            e.valid_up_to(),
+            ParseErrorKind::InvalidUtf8,
+        )
     }
 
     /// [`ProfileFile::parse_bytes`] with a caller's scratch buffer.
@@ -284,19 +366,7 @@ impl<'a> ProfileFile<'a> {
     ) -> Result<Self, ParseError> {
         match core::str::from_utf8(input) {
             Ok(text) => Self::parse_with_scratch(text, kind, dialect, scratch),
-            Err(e) => {
-                let valid = input
-                    .get(..e.valid_up_to())
-                    .and_then(|v| core::str::from_utf8(v).ok())
-                    .unwrap_or("");
-                Err(ParseError::at_byte(
-                    kind,
-                    dialect,
-                    valid,
-                    e.valid_up_to(),
-                    ParseErrorKind::InvalidUtf8,
-                ))
-            }
+            Err(e) => Err(Self::utf8_error(input, kind, dialect, e)),
         }
     }
 
@@ -311,6 +381,21 @@ impl<'a> ProfileFile<'a> {
         dialect: Dialect,
         scratch: &mut [u64],
     ) -> Result<Self, ParseError> {
+        let mut fallback = [0u64; dedup::MIN_SCRATCH];
+        let scratch = if scratch.len() < dedup::MIN_SCRATCH {
+            &mut fallback[..]
+        } else {
+            scratch
+        };
+        Self::parse_in(input, kind, dialect, Scratch::Given(scratch))
+    }
+
+    fn parse_in(
+        input: &'a str,
+        kind: FileKind,
+        dialect: Dialect,
+        mut scratch: Scratch<'_>,
+    ) -> Result<Self, ParseError> {
         if u32::try_from(input.len()).is_err() {
             return Err(ParseError::at_byte(
                 kind,
@@ -320,35 +405,38 @@ impl<'a> ProfileFile<'a> {
                 ParseErrorKind::TooLarge,
             ));
         }
-        let mut fallback = [0u64; dedup::MIN_SCRATCH];
-        let scratch = if scratch.len() < dedup::MIN_SCRATCH {
-            &mut fallback[..]
-        } else {
-            scratch
-        };
         let mut file = ProfileFile {
             src: input,
             kind,
             dialect,
             fast: true,
+            lf_only: false,
+            plain_names: false,
             defaults: None,
             notable: Notable::default(),
             prefixed_default: false,
+            spans: Spans::default(),
+            unique_keys: false,
         };
         match dialect {
             Dialect::Botocore => {
-                let s = botocore::validate(input, kind, scratch)?;
+                let s = botocore::validate(input, kind, &mut scratch)?;
                 file.fast = s.fast;
+                file.lf_only = s.lf_only;
+                file.plain_names = s.plain_names;
                 file.notable = s.notable;
+                file.spans = s.spans;
                 file.defaults = s.first_default.map(|from| {
                     let to32 = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
                     (to32(from), s.first_default_line, to32(s.default_end))
                 });
             }
             Dialect::Sdk => {
-                let s = sdk::validate(input, kind, scratch)?;
+                let s = sdk::validate(input, kind, &mut scratch)?;
                 file.notable = s.repeats;
                 file.prefixed_default = s.prefixed_default;
+                file.spans = s.spans;
+                file.unique_keys = s.unique_keys;
             }
         }
         Ok(file)
@@ -401,6 +489,34 @@ impl<'a> ProfileFile<'a> {
         self.find(Category::Services, |t| t.eq_str(name))
     }
 
+    /// The header scan from the header at `from` (numbered `line`) on.
+    fn blocks_from(&self, from: usize, line: u32) -> BlockIter<'a> {
+        match self.dialect {
+            Dialect::Botocore if self.fast && self.lf_only => {
+                BlockIter::Botocore(botocore::Blocks::lines(self.src, from, line))
+            }
+            Dialect::Botocore => {
+                BlockIter::Botocore(botocore::Blocks::new(self.src, from, line, self.fast))
+            }
+            Dialect::Sdk => BlockIter::Sdk(sdk::Blocks::new(self.src, from, line)),
+        }
+    }
+
+    /// The headers of `category`'s span (others among them too), in file order.
+    fn headers_of(&self, category: Category) -> impl Iterator<Item = Header<'a>> + 'a {
+        let file = *self;
+        let (from, line, last) = match self.spans.get(category) {
+            Some(span) => (span.first as usize, span.first_line, span.last as usize),
+            None => (self.src.len(), 1, 0),
+        };
+        let mut blocks = self.blocks_from(from, line);
+        core::iter::from_fn(move || match &mut blocks {
+            BlockIter::Botocore(b) => b.next().map(|b| file.botocore_header(b)),
+            BlockIter::Sdk(b) => b.next().map(|b| file.sdk_header(b)),
+        })
+        .take_while(move |h| h.off <= last)
+    }
+
     /// Every header of the file (including `[DEFAULT]`), with its category and name when it has
     /// one, in file order.
     fn headers(&self) -> impl Iterator<Item = Header<'a>> + 'a {
@@ -437,6 +553,8 @@ impl<'a> ProfileFile<'a> {
                     Category::Profile,
                     Text::new(TextRepr::Plain(b.name), b.line),
                 )),
+                FileKind::Config if self.plain_names => botocore::classify_known_plain(b.name)
+                    .map(|(c, token)| (c, Text::new(TextRepr::Plain(token), b.line))),
                 FileKind::Config => botocore::classify_config(b.name).map(|(c, token, _)| {
                     let text = botocore::mapped_text(b.name, token);
                     (c, Text::new(text.repr, b.line))
@@ -472,7 +590,7 @@ impl<'a> ProfileFile<'a> {
         is_name: impl Fn(&Text<'a>) -> bool,
     ) -> Option<Section<'a>> {
         let mut matching = self
-            .headers()
+            .headers_of(category)
             .filter(|h| h.named.is_some_and(|(c, t)| c == category && is_name(&t)));
         let header = match self.dialect {
             Dialect::Botocore => matching.last()?,
@@ -570,6 +688,8 @@ pub struct Sections<'a> {
     file: ProfileFile<'a>,
     category: Category,
     blocks: BlockIter<'a>,
+    /// The offset of the category's last header (the walk ends after it).
+    last: usize,
 }
 
 impl fmt::Debug for Sections<'_> {
@@ -590,16 +710,16 @@ enum BlockIter<'a> {
 
 impl<'a> Sections<'a> {
     fn new(file: ProfileFile<'a>, category: Category) -> Self {
-        let blocks = match file.dialect {
-            Dialect::Botocore => {
-                BlockIter::Botocore(botocore::Blocks::new(file.src, 0, 1, file.fast))
-            }
-            Dialect::Sdk => BlockIter::Sdk(sdk::Blocks::new(file.src, 0, 1)),
+        let (from, line, last) = match file.spans.get(category) {
+            Some(span) => (span.first as usize, span.first_line, span.last as usize),
+            // Nothing to walk: start at the end of the text.
+            None => (file.src.len(), 1, 0),
         };
         Sections {
             file,
             category,
-            blocks,
+            blocks: file.blocks_from(from, line),
+            last,
         }
     }
 }
@@ -614,6 +734,10 @@ impl<'a> Iterator for Sections<'a> {
                 BlockIter::Botocore(blocks) => file.botocore_header(blocks.next()?),
                 BlockIter::Sdk(blocks) => file.sdk_header(blocks.next()?),
             };
+            if header.off > self.last {
+                self.blocks = file.blocks_from(file.src.len(), 1);
+                return None;
+            }
             let Some((category, name)) = header.named else {
                 continue;
             };
@@ -846,7 +970,11 @@ impl<'a> Iterator for Properties<'a> {
                 }
                 PropState::Sdk(props) => {
                     let p = props.next()?;
-                    if !props.clone().any(|q| q.key.eq_text(&p.key)) {
+                    // Without repeated keys (known from the parse) and merged sections, no
+                    // later property can have this one's key.
+                    if (self.section.file.unique_keys && !self.section.merged)
+                        || !props.clone().any(|q| q.key.eq_text(&p.key))
+                    {
                         return Some(p);
                     }
                 }

@@ -9,13 +9,17 @@
 //! at the start of a line to the next), [`Options`] walks one section's options with their
 //! continuation lines, and [`validate`] is the one pass `parse` makes over the whole file.
 
-use super::dedup::{self, Flow, Hasher, Items};
+use super::dedup::{self, Flow, Hasher, Items, Scratch};
 use super::error::{ParseError, ParseErrorKind};
-use super::unicode::{eq_lower, is_py_line_break, lower, py_indent, py_rstrip, py_strip};
-use super::{Category, FileKind, Notable};
+use super::unicode::{
+    eq_lower, is_ascii_py_space, is_py_line_break, lower, py_lstrip, py_rstrip, py_strip,
+    py_strip_indent,
+};
+use super::{Category, FileKind, Notable, Spans};
 
 /// Splits the next line at `pos`, with Python's universal newlines: `\n`, `\r\n` and `\r` all
 /// end a line. Returns the line without its terminator and the offset of the next line.
+#[inline]
 pub(crate) fn next_line(src: &str, pos: usize) -> Option<(&str, usize)> {
     let rest = src.get(pos..)?;
     if rest.is_empty() {
@@ -38,6 +42,7 @@ pub(crate) fn next_line(src: &str, pos: usize) -> Option<(&str, usize)> {
 }
 
 /// The index of the first `\n` or `\r`.
+#[inline]
 fn find_line_end(bytes: &[u8]) -> Option<usize> {
     find_either(bytes, b'\n', b'\r')
 }
@@ -46,6 +51,7 @@ fn find_line_end(bytes: &[u8]) -> Option<usize> {
 /// `word ^ aaaaaaaa` marks a match, and the lowest marked byte is exact. Lines are short, so
 /// this beats a `memchr` call per line (or per header, when sections are a few lines apart),
 /// and it never looks past the match.
+#[inline]
 pub(crate) fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -62,15 +68,68 @@ pub(crate) fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
         let word = u64::from_le_bytes(w);
         let hits = zero_bytes(word ^ aa) | zero_bytes(word ^ bb);
         if hits != 0 {
-            return Some(base.saturating_add((hits.trailing_zeros() / 8) as usize));
+            return Some(base.wrapping_add((hits.trailing_zeros() / 8) as usize));
         }
-        base = base.saturating_add(8);
+        base = base.wrapping_add(8);
     }
     chunks
         .remainder()
         .iter()
         .position(|x| *x == a || *x == b)
-        .map(|i| base.saturating_add(i))
+        .map(|i| base.wrapping_add(i))
+}
+
+/// [`find_either`] for short slices searched to their end (a line, looking for a comment): the
+/// last bytes are one more padded word rather than a byte loop. `a` and `b` must not be 0.
+#[inline]
+pub(crate) fn find_either_in_line(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let (aa, bb) = (
+        ONES.wrapping_mul(u64::from(a)),
+        ONES.wrapping_mul(u64::from(b)),
+    );
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0usize;
+    for chunk in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(w);
+        let hits = zero_bytes(word ^ aa) | zero_bytes(word ^ bb);
+        if hits != 0 {
+            return Some(base.wrapping_add((hits.trailing_zeros() / 8) as usize));
+        }
+        base = base.wrapping_add(8);
+    }
+    // Padded with zero bytes, which match neither.
+    let word = super::dedup::tail_word(bytes, chunks.remainder().len(), 0);
+    let hits = zero_bytes(word ^ aa) | zero_bytes(word ^ bb);
+    (hits != 0).then(|| base.wrapping_add((hits.trailing_zeros() / 8) as usize))
+}
+
+/// The index of the first byte equal to `a`, eight bytes at a time (see [`find_either`]).
+#[inline]
+pub(crate) fn find_byte(bytes: &[u8], a: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let aa = ONES.wrapping_mul(u64::from(a));
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0usize;
+    for chunk in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(w) ^ aa;
+        let hits = v.wrapping_sub(ONES) & !v & HIGHS;
+        if hits != 0 {
+            return Some(base.wrapping_add((hits.trailing_zeros() / 8) as usize));
+        }
+        base = base.wrapping_add(8);
+    }
+    // The last few bytes as one more word, padded with a byte that does not match.
+    let v = super::dedup::tail_word(bytes, chunks.remainder().len(), !a) ^ aa;
+    let hits = v.wrapping_sub(ONES) & !v & HIGHS;
+    (hits != 0).then(|| base.wrapping_add((hits.trailing_zeros() / 8) as usize))
 }
 
 /// The number of line ends in `bytes` under universal newlines (`\r\n` counts once).
@@ -101,11 +160,17 @@ pub(crate) fn count_line_ends(bytes: &[u8]) -> usize {
 
 /// The section name of a stripped line, when configparser's `SECTCRE` (`\[(?P<header>.+)\]`)
 /// matches it: from the first `[` to the **last** `]`, at least one character, not trimmed.
+#[inline]
 pub(crate) fn header_name(stripped: &str) -> Option<&str> {
-    if !stripped.starts_with('[') {
+    let bytes = stripped.as_bytes();
+    if bytes.first() != Some(&b'[') {
         return None;
     }
-    let close = stripped.rfind(']')?;
+    let close = if bytes.last() == Some(&b']') {
+        bytes.len().saturating_sub(1)
+    } else {
+        stripped.rfind(']')?
+    };
     if close < 2 {
         return None;
     }
@@ -167,6 +232,8 @@ pub(crate) struct Lexer<'a> {
     sect: Sect,
     opt_open: bool,
     indent_level: usize,
+    /// A line ended in `\r` (alone or in `\r\n`).
+    saw_cr: bool,
 }
 
 impl<'a> Lexer<'a> {
@@ -180,7 +247,13 @@ impl<'a> Lexer<'a> {
             sect: Sect::None,
             opt_open: false,
             indent_level: 0,
+            saw_cr: false,
         }
+    }
+
+    /// Whether a line so far ended in `\r`.
+    pub(crate) fn saw_cr(&self) -> bool {
+        self.saw_cr
     }
 
     /// Offset of the next line.
@@ -192,38 +265,83 @@ impl<'a> Lexer<'a> {
 impl<'a> Iterator for Lexer<'a> {
     type Item = Event<'a>;
 
+    #[inline(always)]
     fn next(&mut self) -> Option<Event<'a>> {
+        let src = self.src;
+        let bytes = src.as_bytes();
         loop {
-            let (raw, next) = next_line(self.src, self.pos)?;
             let off = self.pos;
+            let rest = bytes.get(off..).filter(|r| !r.is_empty())?;
+            let len = match find_line_end(rest) {
+                Some(i) => {
+                    let mut term = 1usize;
+                    if rest.get(i) == Some(&b'\r') {
+                        self.saw_cr = true;
+                        if rest.get(i.wrapping_add(1)) == Some(&b'\n') {
+                            term = 2;
+                        }
+                    }
+                    // Offsets stay below the input's length, itself below 4 GiB.
+                    self.pos = off.wrapping_add(i).wrapping_add(term);
+                    i
+                }
+                None => {
+                    self.pos = bytes.len();
+                    rest.len()
+                }
+            };
             let number = self.number;
-            self.pos = next;
             self.number = self.number.saturating_add(1);
-            let text = py_strip(raw);
+            let raw = rest.get(..len).unwrap_or(&[]);
+            // Strip the line: bytes at both ends while they are ASCII; Python's rules for the
+            // whole line when a non-ASCII character is at either end.
+            let mut a = 0usize;
+            while raw.get(a).is_some_and(|b| is_ascii_py_space(*b)) {
+                a = a.wrapping_add(1);
+            }
+            let mut z = len;
+            while z > a
+                && raw
+                    .get(z.wrapping_sub(1))
+                    .is_some_and(|b| is_ascii_py_space(*b))
+            {
+                z = z.wrapping_sub(1);
+            }
+            let (text, indent) = if raw.get(a).is_some_and(|b| !b.is_ascii())
+                || raw.get(z.wrapping_sub(1)).is_some_and(|b| !b.is_ascii())
+            {
+                py_strip_indent(src.get(off..off.wrapping_add(len)).unwrap_or(""))
+            } else {
+                (
+                    src.get(off.wrapping_add(a)..off.wrapping_add(z))
+                        .unwrap_or(""),
+                    a,
+                )
+            };
+            let Some(&first) = text.as_bytes().first() else {
+                // A blank line is an empty element of the open option's value.
+                if self.sect != Sect::None && self.opt_open {
+                    return Some(Event::Blank);
+                }
+                continue;
+            };
             // Full-line comments are skipped everywhere, even inside a value, and add nothing.
-            if text.starts_with('#') || text.starts_with(';') {
+            if first == b'#' || first == b';' {
                 continue;
             }
             let line = Line {
                 off,
                 number,
                 text,
-                indent: 0,
+                indent,
             };
-            if text.is_empty() {
-                // A blank line is an empty element of the open option's value.
-                if self.sect != Sect::None && self.opt_open {
-                    return Some(Event::Blank);
-                }
-                continue;
-            }
-            let indent = py_indent(raw);
-            let line = Line { indent, ..line };
             if self.sect != Sect::None && self.opt_open && indent > self.indent_level {
                 return Some(Event::Continuation { line });
             }
             self.indent_level = indent;
-            if let Some(name) = header_name(text) {
+            if first == b'['
+                && let Some(name) = header_name(text)
+            {
                 self.sect = if name == "DEFAULT" {
                     Sect::Default
                 } else {
@@ -238,8 +356,9 @@ impl<'a> Iterator for Lexer<'a> {
                     kind: ParseErrorKind::MissingSectionHeader,
                 });
             }
-            let Some(delim) = text.find(['=', ':']) else {
-                let kind = if !text.starts_with('[') {
+            let t = text.as_bytes();
+            let Some(delim) = find_either(t, b'=', b':') else {
+                let kind = if first != b'[' {
                     ParseErrorKind::MissingDelimiter
                 } else if text.starts_with("[]") {
                     ParseErrorKind::EmptySectionName
@@ -249,8 +368,27 @@ impl<'a> Iterator for Lexer<'a> {
                 // configparser keeps the open option open after this error.
                 return Some(Event::Error { line, kind });
             };
-            let key = py_rstrip(text.get(..delim).unwrap_or(""));
-            let value = py_strip(text.get(delim.saturating_add(1)..).unwrap_or(""));
+            // The key, right-stripped (a non-ASCII end takes Python's rules).
+            let mut k = delim;
+            while k > 0
+                && t.get(k.wrapping_sub(1))
+                    .is_some_and(|b| is_ascii_py_space(*b))
+            {
+                k = k.wrapping_sub(1);
+            }
+            let mut key = text.get(..k).unwrap_or("");
+            if t.get(k.wrapping_sub(1)).is_some_and(|b| !b.is_ascii()) {
+                key = py_rstrip(key);
+            }
+            // The value, left-stripped (the line's end is stripped already).
+            let mut v = delim.wrapping_add(1);
+            while t.get(v).is_some_and(|b| is_ascii_py_space(*b)) {
+                v = v.wrapping_add(1);
+            }
+            let mut value = text.get(v..).unwrap_or("");
+            if t.get(v).is_some_and(|b| !b.is_ascii()) {
+                value = py_lstrip(value);
+            }
             self.opt_open = !key.is_empty();
             if key.is_empty() {
                 return Some(Event::Error {
@@ -294,6 +432,9 @@ impl Block<'_> {
 /// The section headers of a file that parsed, in order.
 #[derive(Debug, Clone)]
 pub(crate) enum Blocks<'a> {
+    /// No header is indented and every line ends in `\n`: the scan goes from line to line
+    /// (counting them as it goes) and looks at each one's first byte.
+    Lines { src: &'a str, pos: usize, line: u32 },
     /// No header is indented: every header is a line starting with `[` (and every such line
     /// that `SECTCRE` matches is a header, since an unindented line never continues a value),
     /// so the scan jumps between `[` characters.
@@ -323,6 +464,15 @@ impl<'a> Blocks<'a> {
         }
     }
 
+    /// Like [`Blocks::new`] with `fast`, for a file whose lines all end in `\n`.
+    pub(crate) fn lines(src: &'a str, from: usize, line: u32) -> Self {
+        Blocks::Lines {
+            src,
+            pos: from,
+            line,
+        }
+    }
+
     /// Like [`Blocks::new`], for callers that do not need line numbers (they read as 0 in the
     /// fast scan), which makes the scan cheaper.
     pub(crate) fn without_lines(src: &'a str, from: usize, fast: bool) -> Self {
@@ -343,6 +493,26 @@ impl<'a> Iterator for Blocks<'a> {
 
     fn next(&mut self) -> Option<Block<'a>> {
         match self {
+            Blocks::Lines { src, pos, line } => loop {
+                let bytes = src.as_bytes();
+                let at = *pos;
+                let rest = bytes.get(at..).filter(|r| !r.is_empty())?;
+                let len = find_byte(rest, b'\n');
+                *pos = len.map_or(bytes.len(), |i| at.saturating_add(i).saturating_add(1));
+                let number = *line;
+                *line = line.saturating_add(1);
+                if rest.first() != Some(&b'[') {
+                    continue;
+                }
+                let raw = src.get(at..len.map_or(bytes.len(), |i| at.saturating_add(i)))?;
+                if let Some(name) = header_name(py_strip(raw)) {
+                    return Some(Block {
+                        off: at,
+                        line: number,
+                        name,
+                    });
+                }
+            },
             Blocks::Full(lexer) => loop {
                 if let Event::Header { line, name } = lexer.next()? {
                     return Some(Block {
@@ -359,7 +529,7 @@ impl<'a> Iterator for Blocks<'a> {
                 line,
             } => loop {
                 let rest = src.get(*pos..)?;
-                let found = find_either(rest.as_bytes(), b'[', b'[')?;
+                let found = find_byte(rest.as_bytes(), b'[')?;
                 let at = pos.saturating_add(found);
                 *pos = at.saturating_add(1);
                 let at_line_start = at == 0
@@ -409,6 +579,8 @@ pub(crate) struct Opt<'a> {
 pub(crate) struct Options<'a> {
     lexer: Lexer<'a>,
     started: bool,
+    /// The event that ended the previous option's value, not yet acted on.
+    pending: Option<Event<'a>>,
 }
 
 impl<'a> Options<'a> {
@@ -416,6 +588,7 @@ impl<'a> Options<'a> {
         Options {
             lexer: Lexer::new(src, header_off, line),
             started: false,
+            pending: None,
         }
     }
 }
@@ -423,9 +596,13 @@ impl<'a> Options<'a> {
 impl<'a> Iterator for Options<'a> {
     type Item = Opt<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Opt<'a>> {
         loop {
-            let event = self.lexer.next()?;
+            let event = match self.pending.take() {
+                Some(e) => e,
+                None => self.lexer.next()?,
+            };
             match event {
                 Event::Header { .. } => {
                     if self.started {
@@ -438,15 +615,14 @@ impl<'a> Iterator for Options<'a> {
                     let mut total = 0u32;
                     let mut elems = 0u32;
                     loop {
-                        let before = self.lexer;
                         match self.lexer.next() {
                             Some(Event::Continuation { .. }) => {
                                 total = total.saturating_add(1);
                                 elems = total;
                             }
                             Some(Event::Blank) => total = total.saturating_add(1),
-                            _ => {
-                                self.lexer = before;
+                            other => {
+                                self.pending = other;
                                 break;
                             }
                         }
@@ -508,6 +684,14 @@ impl<'a> Iterator for Elements<'a> {
 
 /// Whether an element holds a nested line without `=` (a parse error when the value is nested).
 fn has_bad_nested_line(element: &str) -> bool {
+    let one_line = element
+        .bytes()
+        .all(|b| b.is_ascii() && !matches!(b, 0x0b | 0x0c | 0x1c..=0x1e));
+    if one_line {
+        // No line break of `str.splitlines()` in it (the non-ASCII ones included).
+        let l = py_strip(element);
+        return !l.is_empty() && !l.as_bytes().contains(&b'=');
+    }
     element
         .split(is_py_line_break)
         .map(py_strip)
@@ -520,17 +704,56 @@ fn has_bad_nested_line(element: &str) -> bool {
 /// not the profile `default`. Two usual sections of one category never share a name (their
 /// headers would be equal, which is an error), so only unusual ones can collide.
 pub(crate) fn classify_config(name: &str) -> Option<(Category, &str, bool)> {
-    let (category, prefix) = if name.starts_with("profile") {
-        (Category::Profile, "profile")
+    match classify_plain(name) {
+        Some(class) => class,
+        None => classify_shlex(name),
+    }
+}
+
+/// The prefix a config section name starts with, and its category.
+#[inline]
+fn prefix_of(name: &str) -> Option<(Category, &'static str)> {
+    if name.starts_with("profile") {
+        Some((Category::Profile, "profile"))
     } else if name.starts_with("sso-session") {
-        (Category::SsoSession, "sso-session")
+        Some((Category::SsoSession, "sso-session"))
     } else if name.starts_with("services") {
-        (Category::Services, "services")
-    } else if name == "default" {
-        return Some((Category::Profile, name, false));
+        Some((Category::Services, "services"))
     } else {
-        return None;
+        None
+    }
+}
+
+/// [`classify_config`] for the names it decides without shlex: `default`, names without a
+/// category prefix, and the usual spelling `prefix NAME` (one space, a NAME free of shlex's
+/// separators, quotes and backslashes, which splits into exactly those two words). `None`
+/// when shlex must split the name.
+#[inline]
+fn classify_plain(name: &str) -> Option<Option<(Category, &str, bool)>> {
+    let Some((category, prefix)) = prefix_of(name) else {
+        return Some((name == "default").then_some((Category::Profile, name, false)));
     };
+    let token = name
+        .get(prefix.len()..)
+        .and_then(|rest| rest.strip_prefix(' '))
+        .filter(|t| !t.is_empty() && !has_shlex_special(t.as_bytes()))?;
+    let usual = !(category == Category::Profile && token == "default");
+    Some(Some((category, token, usual)))
+}
+
+/// [`classify_config`] for a file whose section names [`classify_plain`] all decides: the
+/// category and name, found from the prefix alone.
+#[inline]
+pub(crate) fn classify_known_plain(name: &str) -> Option<(Category, &str)> {
+    match prefix_of(name) {
+        Some((category, prefix)) => Some((category, name.get(prefix.len().wrapping_add(1)..)?)),
+        None => (name == "default").then_some((Category::Profile, name)),
+    }
+}
+
+/// [`classify_config`] through `shlex.split`.
+fn classify_shlex(name: &str) -> Option<(Category, &str, bool)> {
+    let (category, prefix) = prefix_of(name)?;
     let (_, token) = super::shlex::split2(name)?;
     let usual = name
         .strip_prefix(prefix)
@@ -539,6 +762,32 @@ pub(crate) fn classify_config(name: &str) -> Option<(Category, &str, bool)> {
         && super::shlex::is_plain(token)
         && !(category == Category::Profile && token == "default");
     Some((category, token, usual))
+}
+
+/// Whether `b` may hold a byte shlex treats specially — a separator (space, tab, `\r`, `\n`),
+/// a quote or a backslash — eight bytes at a time. Any other control byte also counts (a
+/// harmless over-approximation: such names take the shlex path).
+#[inline]
+fn has_shlex_special(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let special = |w: u64| {
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+        (w.wrapping_sub(ONES.wrapping_mul(0x21)) & !w & HIGHS)
+            | zero(w ^ ONES.wrapping_mul(u64::from(b'\'')))
+            | zero(w ^ ONES.wrapping_mul(u64::from(b'"')))
+            | zero(w ^ ONES.wrapping_mul(u64::from(b'\\')))
+            != 0
+    };
+    let mut chunks = b.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        if special(u64::from_le_bytes(w)) {
+            return true;
+        }
+    }
+    special(super::dedup::tail_word(b, chunks.remainder().len(), b'a'))
 }
 
 /// Items for the whole-file duplicate search: every section name except `DEFAULT`, and every
@@ -553,16 +802,19 @@ struct FileItems<'a> {
 const TAG_SECTION: u8 = 1;
 const TAG_KEY: u8 = 2;
 
+#[inline]
 fn key_hash(key: &str) -> u64 {
+    if let Some(h) = Hasher::ascii_lowercase_hash(TAG_KEY, key.as_bytes()) {
+        return h;
+    }
+    key_hash_unicode(key)
+}
+
+#[inline(never)]
+fn key_hash_unicode(key: &str) -> u64 {
     let mut h = Hasher::new(TAG_KEY);
-    if key.is_ascii() {
-        for b in key.bytes() {
-            h.byte(b.to_ascii_lowercase());
-        }
-    } else {
-        for c in lower(key) {
-            h.char(c);
-        }
+    for c in lower(key) {
+        h.char(c);
     }
     h.finish()
 }
@@ -611,7 +863,7 @@ impl Items for FileItems<'_> {
         // `]`, and then the name is all in between.
         let bytes = self.src.as_bytes();
         let mut pos = 0usize;
-        while let Some(found) = bytes.get(pos..).and_then(|r| find_either(r, b'[', b'[')) {
+        while let Some(found) = bytes.get(pos..).and_then(|r| find_byte(r, b'[')) {
             let at = pos.saturating_add(found);
             pos = at.saturating_add(1);
             if at != 0 && !matches!(bytes.get(at.saturating_sub(1)), Some(b'\n' | b'\r')) {
@@ -643,9 +895,25 @@ struct BlockItems<'a> {
 }
 
 impl Items for BlockItems<'_> {
+    /// The section's option names as validation meets them: `= value` lines too (configparser
+    /// records the option `""` before the syntax error is raised, and may find it repeated).
     fn each(&self, f: &mut dyn FnMut(u64, u32)) {
-        for opt in Options::new(self.src, self.header, 1) {
-            f(key_hash(opt.key), off32(opt.off));
+        let mut started = false;
+        for event in Lexer::new(self.src, self.header, 1) {
+            match event {
+                Event::Header { .. } => {
+                    if started {
+                        return;
+                    }
+                    started = true;
+                }
+                Event::Option { line, key, .. } => f(key_hash(key), off32(line.off)),
+                Event::Error {
+                    line,
+                    kind: ParseErrorKind::EmptyOptionName,
+                } => f(key_hash(""), off32(line.off)),
+                Event::Continuation { .. } | Event::Blank | Event::Error { .. } => {}
+            }
         }
     }
 
@@ -661,7 +929,12 @@ pub(crate) struct Summary {
     pub(crate) default_end: usize,
     pub(crate) first_default_line: u32,
     pub(crate) fast: bool,
+    /// No line ends in `\r`.
+    pub(crate) lf_only: bool,
+    /// Every section name is classified without shlex ([`classify_known_plain`] applies).
+    pub(crate) plain_names: bool,
     pub(crate) notable: Notable,
+    pub(crate) spans: Spans,
 }
 
 /// The option being read during validation, for the nested-block check.
@@ -708,24 +981,54 @@ impl Found {
     }
 }
 
-/// The section being read during validation, with its options' entries in the scratch.
+/// The section being read during validation; the fingerprints of its first options are kept
+/// in a small array beside it ([`SmallKeys`]).
 struct OpenBlock {
     header: usize,
     is_default: bool,
     keys: usize,
+    /// Two of the first [`SMALL_SECTION`] keys share a fingerprint (maybe a repeat).
+    suspect: bool,
 }
 
+/// Sections with at most this many options compare each new key's fingerprint with the earlier
+/// ones as it comes (a few comparisons for a typical profile); bigger ones are searched when
+/// they end, through the scratch.
+const SMALL_SECTION: usize = 24;
+
+/// The entries (fingerprint above, offset below) of a section's first options.
+type SmallKeys = [u64; SMALL_SECTION];
+
 impl OpenBlock {
-    fn push_key(&mut self, key: &str, off: usize, scratch: &mut [u64]) {
-        if let Some(slot) = scratch.get_mut(self.keys) {
-            *slot = (key_hash(key) & 0xffff_ffff_0000_0000) | u64::from(off32(off));
+    fn new(header: usize, is_default: bool) -> Self {
+        OpenBlock {
+            header,
+            is_default,
+            keys: 0,
+            suspect: false,
+        }
+    }
+
+    #[inline]
+    fn push_key(&mut self, key: &str, off: usize, small: &mut SmallKeys) {
+        if self.keys < SMALL_SECTION {
+            let fp = key_hash(key) & 0xffff_ffff_0000_0000;
+            if small
+                .get(..self.keys)
+                .is_some_and(|earlier| earlier.iter().any(|e| e & 0xffff_ffff_0000_0000 == fp))
+            {
+                self.suspect = true;
+            }
+            if let Some(slot) = small.get_mut(self.keys) {
+                *slot = fp | u64::from(off32(off));
+            }
         }
         self.keys = self.keys.saturating_add(1);
     }
 
     /// Looks for an option set twice in this (non-DEFAULT) section.
-    fn close(self, src: &str, scratch: &mut [u64], found: &mut Found) {
-        if self.is_default || self.keys < 2 {
+    fn close(self, src: &str, small: &mut SmallKeys, scratch: &mut Scratch<'_>, found: &mut Found) {
+        if self.is_default || self.keys < 2 || (self.keys <= SMALL_SECTION && !self.suspect) {
             return;
         }
         let items = BlockItems {
@@ -736,12 +1039,12 @@ impl OpenBlock {
             found.duplicate(first as usize, repeat as usize, false);
             Flow::Continue
         };
-        match scratch.get_mut(..self.keys) {
+        match small.get_mut(..self.keys) {
             Some(entries) => {
                 entries.sort_unstable();
                 dedup::report_sorted(&items, entries, &mut report);
             }
-            None => dedup::find_repeats(&items, self.keys, scratch, &mut report),
+            None => scratch.with(|s| dedup::find_repeats(&items, self.keys, s, &mut report)),
         }
     }
 }
@@ -782,7 +1085,7 @@ fn line_of(src: &str, off: usize) -> u32 {
 pub(crate) fn validate(
     src: &str,
     file: FileKind,
-    scratch: &mut [u64],
+    scratch: &mut Scratch<'_>,
 ) -> Result<Summary, ParseError> {
     let err = |kind, off| ParseError::at_line(file, super::Dialect::Botocore, src, off, kind);
     let mut found = Found::default();
@@ -796,8 +1099,13 @@ pub(crate) fn validate(
     let mut block: Option<OpenBlock> = None;
     let mut opt: Option<OpenOpt> = None;
     let mut order = Order::default();
+    let mut spans = Spans::default();
+    let mut small: SmallKeys = [0; SMALL_SECTION];
+    let mut plain_names = true;
+    let mut names = dedup::SmallNames::new();
 
-    for event in Lexer::new(src, 0, 1) {
+    let mut lexer = Lexer::new(src, 0, 1);
+    for event in &mut lexer {
         match event {
             Event::Header { line, name } => {
                 found.close_opt(&mut opt);
@@ -805,27 +1113,39 @@ pub(crate) fn validate(
                     if b.is_default {
                         default_end = line.off;
                     }
-                    b.close(src, scratch, &mut found);
+                    b.close(src, &mut small, scratch, &mut found);
                 }
                 if line.indent > 0 {
                     fast = false;
                 }
                 let is_default = name == "DEFAULT";
-                block = Some(OpenBlock {
-                    header: line.off,
-                    is_default,
-                    keys: 0,
-                });
+                block = Some(OpenBlock::new(line.off, is_default));
                 if is_default {
                     first_default.get_or_insert((line.off, line.number));
                 } else {
                     named_sections = named_sections.saturating_add(1);
                     global_items = global_items.saturating_add(1);
                     order.next(name);
-                    if file == FileKind::Config
-                        && let Some((_, _, false)) = classify_config(name)
-                    {
-                        unusual.push(line.off);
+                    names.push(TAG_SECTION, name);
+                    match file {
+                        FileKind::Config => {
+                            let class = match classify_plain(name) {
+                                Some(class) => class,
+                                None => {
+                                    plain_names = false;
+                                    classify_shlex(name)
+                                }
+                            };
+                            if let Some((category, _, usual)) = class {
+                                spans.note(category, line.off, line.number);
+                                if !usual {
+                                    unusual.push(line.off);
+                                }
+                            }
+                        }
+                        FileKind::Credentials => {
+                            spans.note(Category::Profile, line.off, line.number);
+                        }
                     }
                 }
             }
@@ -839,14 +1159,17 @@ pub(crate) fn validate(
                     bad: None,
                 });
                 match block.as_mut() {
-                    Some(b) if !b.is_default => b.push_key(key, line.off, scratch),
-                    _ => global_items = global_items.saturating_add(1),
+                    Some(b) if !b.is_default => b.push_key(key, line.off, &mut small),
+                    _ => {
+                        global_items = global_items.saturating_add(1);
+                        names.push(TAG_KEY, key);
+                    }
                 }
             }
             Event::Continuation { line } => {
                 if let Some(o) = opt.as_mut() {
                     o.any_element = true;
-                    if o.bad.is_none() && has_bad_nested_line(line.text) {
+                    if o.first_empty && o.bad.is_none() && has_bad_nested_line(line.text) {
                         o.bad = Some(line.off);
                     }
                 }
@@ -861,8 +1184,11 @@ pub(crate) fn validate(
                     // configparser still records the option "" (and checks it for repeats).
                     found.close_opt(&mut opt);
                     match block.as_mut() {
-                        Some(b) if !b.is_default => b.push_key("", line.off, scratch),
-                        _ => global_items = global_items.saturating_add(1),
+                        Some(b) if !b.is_default => b.push_key("", line.off, &mut small),
+                        _ => {
+                            global_items = global_items.saturating_add(1);
+                            names.push(TAG_KEY, "");
+                        }
                     }
                 }
                 if found.syntax.is_none() {
@@ -876,7 +1202,7 @@ pub(crate) fn validate(
         if b.is_default {
             default_end = src.len();
         }
-        b.close(src, scratch, &mut found);
+        b.close(src, &mut small, scratch, &mut found);
     }
 
     // Repeated section names and repeated DEFAULT options, anywhere in the file.
@@ -885,16 +1211,25 @@ pub(crate) fn validate(
     if !sections {
         global_items = global_items.saturating_sub(named_sections);
     }
-    if global_items >= 2 {
+    // A small file's names, all distinct, need no search either.
+    let settled = || {
+        names.distinct(|tag, name| match tag {
+            TAG_KEY => key_hash(name),
+            _ => section_hash(name),
+        }) == Some(true)
+    };
+    if global_items >= 2 && !settled() {
         let items = FileItems {
             src,
             fast,
             sections,
         };
-        dedup::find_repeats(&items, global_items, scratch, &mut |first, repeat| {
-            let section = name_at(src, repeat as usize).is_some();
-            found.duplicate(first as usize, repeat as usize, section);
-            Flow::Continue
+        scratch.with(|scratch| {
+            dedup::find_repeats(&items, global_items, scratch, &mut |first, repeat| {
+                let section = name_at(src, repeat as usize).is_some();
+                found.duplicate(first as usize, repeat as usize, section);
+                Flow::Continue
+            });
         });
     }
 
@@ -924,7 +1259,9 @@ pub(crate) fn validate(
             end: default_end,
             fast,
         };
-        if let Some(off) = defaults.uninherited_bad_nested(found.bad_defaults, scratch) {
+        if let Some(off) =
+            scratch.with(|scratch| defaults.uninherited_bad_nested(found.bad_defaults, scratch))
+        {
             return Err(err(ParseErrorKind::BadNestedLine, off));
         }
     }
@@ -939,7 +1276,10 @@ pub(crate) fn validate(
         first_default_line: first_default.map_or(1, |(_, l)| l),
         default_end,
         fast,
+        lf_only: !lexer.saw_cr(),
+        plain_names,
         notable,
+        spans,
     })
 }
 
@@ -1000,15 +1340,17 @@ fn shared_names(
     fast: bool,
     unusual: &Notable,
     sections: usize,
-    scratch: &mut [u64],
+    scratch: &mut Scratch<'_>,
 ) -> Notable {
     let mut shared = Notable::default();
     if unusual.overflow {
         let items = MappedItems { src, fast };
-        dedup::find_repeats(&items, sections, scratch, &mut |first, repeat| {
-            shared.push(first as usize);
-            shared.push(repeat as usize);
-            Flow::Continue
+        scratch.with(|scratch| {
+            dedup::find_repeats(&items, sections, scratch, &mut |first, repeat| {
+                shared.push(first as usize);
+                shared.push(repeat as usize);
+                Flow::Continue
+            });
         });
         return shared;
     }
@@ -1016,6 +1358,18 @@ fn shared_names(
         let Some((category, name)) = mapped_at(src, off) else {
             continue;
         };
+        if name_at(src, off) == Some("default") {
+            // `[default]` is the profile `default`; every other section that maps to it is
+            // unusual itself (see `classify_config`), so only those need comparing, and the
+            // walk over every header is not needed.
+            for other in unusual.iter().filter(|o| *o != off) {
+                if mapped_at(src, other).is_some_and(|(c, n)| c == category && n.eq_text(&name)) {
+                    shared.push(off);
+                    shared.push(other);
+                }
+            }
+            continue;
+        }
         for block in Blocks::without_lines(src, 0, fast) {
             if block.off == off {
                 continue;

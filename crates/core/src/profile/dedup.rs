@@ -85,6 +85,40 @@ impl Hasher {
         }
     }
 
+    /// The hash of `tag` and `b` lowercased in ASCII (what feeding the lowercased bytes to
+    /// [`Hasher::new`]`(tag)` gives), or `None` when `b` is not ASCII. A word at a time, with
+    /// no separate pass to check for ASCII.
+    #[inline]
+    pub(crate) fn ascii_lowercase_hash(tag: u8, b: &[u8]) -> Option<u64> {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGHS: u64 = 0x8080_8080_8080_8080;
+        let lower = |w: u64| {
+            let upper = w.wrapping_add(ONES.wrapping_mul(0x3f))
+                & !w.wrapping_add(ONES.wrapping_mul(0x25))
+                & HIGHS;
+            w | (upper >> 2)
+        };
+        let mut h = Hasher::new(tag);
+        let mut chunks = b.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            let w = u64::from_le_bytes(w);
+            if w & HIGHS != 0 {
+                return None;
+            }
+            h.mix(lower(w));
+        }
+        let rest = chunks.remainder();
+        let w = tail_word(b, rest.len(), 0);
+        if w & HIGHS != 0 {
+            return None;
+        }
+        h.word = lower(w);
+        h.filled = u32::try_from(rest.len()).unwrap_or(0);
+        Some(h.finish())
+    }
+
     /// Feeds the UTF-8 encoding of `c`.
     pub(crate) fn char(&mut self, c: char) {
         let mut buf = [0u8; 4];
@@ -106,6 +140,86 @@ impl Hasher {
     }
 }
 
+/// The last `n` (< 8) bytes of `b` as a little-endian word, the bytes above them set to `pad`.
+/// When `b` is at least 8 bytes long this is one load and a shift; no `memcpy` call.
+#[inline]
+pub(crate) fn tail_word(b: &[u8], n: usize, pad: u8) -> u64 {
+    let pad_word = 0x0101_0101_0101_0101u64.wrapping_mul(u64::from(pad));
+    if n == 0 {
+        return pad_word;
+    }
+    let bits = (n as u32).wrapping_mul(8);
+    let high = pad_word.checked_shl(bits).unwrap_or(0);
+    if let Some(last) = b.len().checked_sub(8).and_then(|from| b.get(from..)) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(last);
+        return u64::from_le_bytes(w)
+            .checked_shr(64u32.wrapping_sub(bits))
+            .unwrap_or(0)
+            | high;
+    }
+    let from = b.len().saturating_sub(n);
+    let mut w = 0u64;
+    for (i, x) in b.get(from..).unwrap_or(&[]).iter().enumerate() {
+        w |= u64::from(*x) << ((i as u32 & 7).wrapping_mul(8));
+    }
+    w | high
+}
+
+/// The names of a small file, kept while it is read (no hashing until asked), so that the
+/// common case — a few dozen sections, none repeated — is settled without another pass over
+/// the file or the scratch buffer: hash them, sort the hashes, look for equal neighbours.
+pub(crate) struct SmallNames<'a> {
+    items: [(u8, &'a str); SMALL_NAMES],
+    len: usize,
+    overflow: bool,
+}
+
+/// How many names [`SmallNames`] keeps.
+const SMALL_NAMES: usize = 64;
+
+impl<'a> SmallNames<'a> {
+    pub(crate) fn new() -> Self {
+        SmallNames {
+            items: [(0, ""); SMALL_NAMES],
+            len: 0,
+            overflow: false,
+        }
+    }
+
+    /// Keeps a name of kind `tag`.
+    #[inline]
+    pub(crate) fn push(&mut self, tag: u8, name: &'a str) {
+        match self.items.get_mut(self.len) {
+            Some(slot) => {
+                *slot = (tag, name);
+                self.len = self.len.saturating_add(1);
+            }
+            None => self.overflow = true,
+        }
+    }
+
+    /// `Some(true)` when the names are proved distinct: all kept, and their hashes (`hash`
+    /// must give equal names equal hashes) differ. `None` when some were not kept, or two
+    /// hashes are equal: then a full search decides.
+    pub(crate) fn distinct(&self, hash: impl Fn(u8, &str) -> u64) -> Option<bool> {
+        if self.overflow {
+            return None;
+        }
+        let mut hashes = [0u64; SMALL_NAMES];
+        let kept = self.items.get(..self.len).unwrap_or(&[]);
+        for (h, (tag, name)) in hashes.iter_mut().zip(kept) {
+            *h = hash(*tag, name);
+        }
+        let hashes = hashes.get_mut(..self.len).unwrap_or(&mut []);
+        hashes.sort_unstable();
+        if hashes.windows(2).any(|w| w.first() == w.get(1)) {
+            return None;
+        }
+        Some(true)
+    }
+}
+
 /// A collection of items to search for repeats, which can be walked again and again.
 pub(crate) trait Items {
     /// Calls `f(hash, offset)` for every item, in input order. Offsets identify items and must
@@ -120,6 +234,31 @@ pub(crate) trait Items {
 pub(crate) enum Flow {
     Continue,
     Stop,
+}
+
+/// The working memory of the searches: the caller's, or 8 KiB of stack set up only when a
+/// search needs it (most files need none, and zeroing it would cost more than their parse).
+pub(crate) enum Scratch<'s> {
+    /// The caller's buffer (at least [`MIN_SCRATCH`] entries).
+    Given(&'s mut [u64]),
+    /// [`super::DEFAULT_SCRATCH`] entries on the stack, for the time of each search.
+    Default,
+}
+
+impl Scratch<'_> {
+    /// Runs `f` with the buffer.
+    pub(crate) fn with<R>(&mut self, f: impl FnOnce(&mut [u64]) -> R) -> R {
+        match self {
+            Scratch::Given(s) => f(s),
+            Scratch::Default => on_default_stack(f),
+        }
+    }
+}
+
+#[inline(never)]
+fn on_default_stack<R>(f: impl FnOnce(&mut [u64]) -> R) -> R {
+    let mut buf = [0u64; super::DEFAULT_SCRATCH];
+    f(&mut buf)
 }
 
 /// The smallest usable scratch: below this, a pass would hold too few items to be worth it.
@@ -438,6 +577,60 @@ pub(crate) fn report_sorted(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_lowercase_hash_is_the_hash_of_the_lowercased_bytes() {
+        let text = b"AWS_Access_Key_ID-region.Sso@x:y+Z/%[]`{}~ 0123456789";
+        for start in 0..8 {
+            for end in start..text.len() {
+                let b = &text[start..end];
+                let mut h = Hasher::new(7);
+                for x in b {
+                    h.byte(x.to_ascii_lowercase());
+                }
+                assert_eq!(
+                    Hasher::ascii_lowercase_hash(7, b),
+                    Some(h.finish()),
+                    "{b:?}"
+                );
+            }
+        }
+        assert_eq!(Hasher::ascii_lowercase_hash(7, "Ké".as_bytes()), None);
+        assert_eq!(
+            Hasher::ascii_lowercase_hash(7, "12345678é".as_bytes()),
+            None
+        );
+    }
+
+    #[test]
+    fn tail_words() {
+        assert_eq!(tail_word(b"", 0, 0x61), 0x6161_6161_6161_6161);
+        assert_eq!(tail_word(b"abc", 3, 0), 0x0063_6261);
+        assert_eq!(tail_word(b"abc", 2, 0xff), 0xffff_ffff_ffff_6362);
+        assert_eq!(tail_word(b"0123456789", 2, 0), 0x3938);
+        assert_eq!(tail_word(b"01234567", 0, 0), 0);
+    }
+
+    #[test]
+    fn small_names_prove_distinct_names_only() {
+        let hash = |tag: u8, name: &str| {
+            let mut h = Hasher::new(tag);
+            h.bytes(name.as_bytes());
+            h.finish()
+        };
+        let mut names = SmallNames::new();
+        names.push(1, "b");
+        names.push(1, "a");
+        names.push(2, "a");
+        assert_eq!(names.distinct(hash), Some(true));
+        names.push(1, "b");
+        assert_eq!(names.distinct(hash), None);
+        let mut many = SmallNames::new();
+        for _ in 0..=SMALL_NAMES {
+            many.push(1, "x");
+        }
+        assert_eq!(many.distinct(hash), None);
+    }
 
     /// Items are the words of a space-separated list; offsets are word indexes.
     struct Words<'a>(&'a str);

@@ -6,14 +6,12 @@
 //! repeated sections, so validation also records which sections repeat an earlier one: lookups
 //! use that to avoid re-scanning the file when nothing repeats.
 
-use super::dedup::{self, Flow, Hasher, Items};
+use super::dedup::{self, Flow, Hasher, Items, Scratch};
 use super::error::{ParseError, ParseErrorKind};
-use super::{Category, Dialect, FileKind, Notable};
-
-/// The SDK's white space: space and tab only.
-const WS: [char; 2] = [' ', '\t'];
+use super::{Category, Dialect, FileKind, Notable, Spans};
 
 /// Trims spaces and tabs (ASCII, so trimming bytes keeps character boundaries).
+#[inline]
 pub(crate) fn trim_ws(s: &str) -> &str {
     let bytes = s.as_bytes();
     let is_ws = |b: &u8| *b == b' ' || *b == b'\t';
@@ -27,12 +25,13 @@ pub(crate) fn trim_ws(s: &str) -> &str {
 
 /// The next line as Rust's `str::lines` gives it: split at `\n`, and a `\r` right before that
 /// `\n` removed. A lone `\r` is text.
+#[inline]
 pub(crate) fn next_line(src: &str, pos: usize) -> Option<(&str, usize)> {
     let rest = src.get(pos..)?;
     if rest.is_empty() {
         return None;
     }
-    match super::botocore::find_either(rest.as_bytes(), b'\n', b'\n') {
+    match super::botocore::find_byte(rest.as_bytes(), b'\n') {
         None => Some((rest, src.len())),
         Some(i) => {
             let line = rest.get(..i)?;
@@ -53,31 +52,40 @@ fn trim_unicode(s: &str) -> &str {
 }
 
 /// Whether the SDK skips the line: blank (spaces and tabs) or starting with `#` or `;`.
+#[inline]
 fn is_skipped(line: &str) -> bool {
-    trim_ws(line).is_empty() || line.starts_with(['#', ';'])
+    match line.as_bytes().first() {
+        Some(b'#' | b';') => true,
+        Some(b' ' | b'\t') => trim_ws(line).is_empty(),
+        Some(_) => false,
+        None => true,
+    }
 }
 
 /// The SDK's `prepare_line`: trims, cuts a comment, trims again. In a header any `#` or `;`
 /// starts a comment; elsewhere only one that follows white space (Unicode white space, as
 /// `char::is_whitespace` — the SDK checks the previous character that way).
+#[inline]
 fn prepare_line(line: &str, comments_need_whitespace: bool) -> &str {
     let line = trim_ws(line);
-    let Some(first) = line.bytes().position(|b| b == b'#' || b == b';') else {
-        return line;
-    };
-    if !comments_need_whitespace {
-        return trim_ws(line.get(..first).unwrap_or(line));
-    }
-    let mut prev_ws = false;
-    let mut cut = line.len();
-    for (i, c) in line.char_indices() {
-        if (c == '#' || c == ';') && (prev_ws || !comments_need_whitespace) {
-            cut = i;
-            break;
+    let bytes = line.as_bytes();
+    let mut from = 0usize;
+    loop {
+        let Some(at) = bytes
+            .get(from..)
+            .and_then(|rest| super::botocore::find_either_in_line(rest, b'#', b';'))
+            .map(|i| from.saturating_add(i))
+        else {
+            return line;
+        };
+        let before = line.get(..at).unwrap_or("");
+        let is_comment = !comments_need_whitespace
+            || before.chars().next_back().is_some_and(char::is_whitespace);
+        if is_comment {
+            return trim_ws(before);
         }
-        prev_ws = c.is_whitespace();
+        from = at.saturating_add(1);
     }
-    trim_ws(line.get(..cut).unwrap_or(line))
 }
 
 /// Why a property line is rejected.
@@ -89,9 +97,12 @@ enum PropertyError {
 
 /// The SDK's `parse_property_line`: comment cut, split on the first `=`, both sides trimmed.
 /// The key is returned as written (the SDK lowercases it; so does every comparison here).
+#[inline]
 fn parse_property(line: &str) -> Result<(&str, &str), PropertyError> {
     let line = prepare_line(line, true);
-    let (k, v) = line.split_once('=').ok_or(PropertyError::NoEquals)?;
+    let eq = super::botocore::find_byte(line.as_bytes(), b'=').ok_or(PropertyError::NoEquals)?;
+    let k = line.get(..eq).unwrap_or("");
+    let v = line.get(eq.wrapping_add(1)..).unwrap_or("");
     let (k, v) = (trim_ws(k), trim_ws(v));
     if k.is_empty() {
         return Err(PropertyError::NoName);
@@ -119,7 +130,7 @@ enum Prop {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Event<'a> {
     /// `[…]`: the text between the brackets, comment removed, not yet normalized.
-    Header { off: usize, raw: &'a str },
+    Header { off: usize, line: u32, raw: &'a str },
     /// `key = value`.
     Property {
         line: u32,
@@ -180,9 +191,13 @@ impl<'a> Iterator for Lexer<'a> {
                     });
                 };
                 self.state = State::Profile(Prop::None);
-                return Some(Event::Header { off, raw });
+                return Some(Event::Header {
+                    off,
+                    line: number,
+                    raw,
+                });
             }
-            if line.starts_with(WS) {
+            if matches!(line.as_bytes().first(), Some(b' ' | b'\t')) {
                 let kind = match self.state {
                     State::Starting => Some(ParseErrorKind::ExpectedProfile),
                     State::Profile(Prop::None) => Some(ParseErrorKind::ContinuationWithoutProperty),
@@ -372,11 +387,33 @@ impl<'a> Iterator for Blocks<'a> {
     type Item = Block<'a>;
 
     fn next(&mut self) -> Option<Block<'a>> {
+        if self.counted.is_some() {
+            // Counting lines: walk from line to line and look at each one's first byte.
+            let bytes = self.src.as_bytes();
+            loop {
+                let at = self.pos;
+                let rest = bytes.get(at..).filter(|r| !r.is_empty())?;
+                self.pos = super::botocore::find_byte(rest, b'\n')
+                    .map_or(bytes.len(), |i| at.saturating_add(i).saturating_add(1));
+                let number = self.line;
+                self.line = self.line.saturating_add(1);
+                if rest.first() != Some(&b'[') {
+                    continue;
+                }
+                if let Some(raw) = header_at(self.src, at) {
+                    return Some(Block {
+                        off: at,
+                        line: number,
+                        raw,
+                    });
+                }
+            }
+        }
         loop {
             let rest = self.src.get(self.pos..)?;
-            let at =
-                self.pos
-                    .saturating_add(super::botocore::find_either(rest.as_bytes(), b'[', b'[')?);
+            let at = self
+                .pos
+                .saturating_add(super::botocore::find_byte(rest.as_bytes(), b'[')?);
             self.pos = at.saturating_add(1);
             if at != 0 && self.src.as_bytes().get(at.saturating_sub(1)) != Some(&b'\n') {
                 continue;
@@ -416,6 +453,8 @@ pub(crate) struct Opt<'a> {
 pub(crate) struct Options<'a> {
     lexer: Lexer<'a>,
     started: bool,
+    /// The event that ended the previous property, not yet acted on.
+    pending: Option<Event<'a>>,
 }
 
 impl<'a> Options<'a> {
@@ -423,6 +462,7 @@ impl<'a> Options<'a> {
         Options {
             lexer: Lexer::new(src, header_off, line),
             started: false,
+            pending: None,
         }
     }
 }
@@ -430,9 +470,14 @@ impl<'a> Options<'a> {
 impl<'a> Iterator for Options<'a> {
     type Item = Opt<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Opt<'a>> {
         loop {
-            match self.lexer.next()? {
+            let event = match self.pending.take() {
+                Some(e) => e,
+                None => self.lexer.next()?,
+            };
+            match event {
                 Event::Header { .. } => {
                     if self.started {
                         return None;
@@ -443,11 +488,10 @@ impl<'a> Iterator for Options<'a> {
                     let cont = self.lexer.pos();
                     let mut elems = 0u32;
                     loop {
-                        let before = self.lexer;
                         match self.lexer.next() {
                             Some(Event::Continuation) => elems = elems.saturating_add(1),
-                            _ => {
-                                self.lexer = before;
+                            other => {
+                                self.pending = other;
                                 break;
                             }
                         }
@@ -535,6 +579,10 @@ pub(crate) struct Summary {
     pub(crate) prefixed_default: bool,
     /// Sections that repeat an earlier section's category and name (merged into it).
     pub(crate) repeats: Notable,
+    /// Where each category's headers lie.
+    pub(crate) spans: Spans,
+    /// No section sets a key twice (ASCII case aside).
+    pub(crate) unique_keys: bool,
 }
 
 /// The sections that take part in lookups, as repeat-search items.
@@ -586,7 +634,7 @@ impl Items for Sections<'_> {
             let mut pos = 0usize;
             while let Some(found) = bytes
                 .get(pos..)
-                .and_then(|r| super::botocore::find_either(r, b'[', b'['))
+                .and_then(|r| super::botocore::find_byte(r, b'['))
             {
                 let at = pos.saturating_add(found);
                 pos = at.saturating_add(1);
@@ -634,18 +682,40 @@ impl Items for Sections<'_> {
 pub(crate) fn validate(
     src: &str,
     kind: FileKind,
-    scratch: &mut [u64],
+    scratch: &mut Scratch<'_>,
 ) -> Result<Summary, ParseError> {
     let mut prefixed_default = false;
     let mut sections = 0usize;
-    let mut order = Order::default();
+    // Names only need to be distinct within a category: one order per category.
+    let mut order: [Order<'_>; 3] = Default::default();
+    let mut names = dedup::SmallNames::new();
     let mut all_plain = true;
+    let mut spans = Spans::default();
+    let mut unique_keys = true;
+    // The current section's key fingerprints, while it has few keys.
+    let mut keys = [0u32; KEYS_CHECKED];
+    let mut key_count = 0usize;
     for event in Lexer::new(src, 0, 1) {
         match event {
             Event::Error { off, kind: k } => {
                 return Err(ParseError::at_line(kind, Dialect::Sdk, src, off, k));
             }
-            Event::Header { off, raw } => {
+            Event::Property { key, .. } => {
+                if unique_keys {
+                    let fp = key_fingerprint(key);
+                    match keys.get_mut(key_count) {
+                        Some(slot) => *slot = fp,
+                        None => unique_keys = false,
+                    }
+                    if keys.get(..key_count).is_some_and(|k| k.contains(&fp)) {
+                        // Maybe the same key (or a fingerprint collision): lookups check.
+                        unique_keys = false;
+                    }
+                    key_count = key_count.saturating_add(1);
+                }
+            }
+            Event::Header { off, line, raw } => {
+                key_count = 0;
                 if all_plain {
                     let line = next_line(src, off).map_or("", |(l, _)| l);
                     all_plain = plain(line, kind);
@@ -662,28 +732,61 @@ pub(crate) fn validate(
                 }
                 if let Some((category, name)) = class.category() {
                     sections = sections.saturating_add(1);
-                    order.next(category, name);
+                    if let Some(o) = order.get_mut(category.index()) {
+                        o.next(category, name);
+                    }
+                    names.push(category as u8, name);
+                    spans.note(category, off, line);
                 }
             }
-            Event::Property { .. } | Event::Continuation => {}
+            Event::Continuation => {}
         }
     }
     let mut repeats = Notable::default();
     // Names in strictly increasing order cannot repeat: no search needed.
-    if sections >= 2 && !order.increasing() {
+    let settled = || {
+        order.iter().all(Order::increasing)
+            || names.distinct(|tag, name| {
+                let mut h = Hasher::new(tag);
+                h.bytes(name.as_bytes());
+                h.finish()
+            }) == Some(true)
+    };
+    if sections >= 2 && !settled() {
         let items = Sections {
             src,
             kind,
             drop_plain_default: prefixed_default,
             plain: all_plain,
         };
-        dedup::find_repeats(&items, sections, scratch, &mut |_, repeat| {
-            repeats.push(repeat as usize);
-            Flow::Continue
+        scratch.with(|scratch| {
+            dedup::find_repeats(&items, sections, scratch, &mut |_, repeat| {
+                repeats.push(repeat as usize);
+                Flow::Continue
+            });
         });
     }
     Ok(Summary {
         prefixed_default,
         repeats,
+        spans,
+        unique_keys,
     })
+}
+
+/// Sections with more keys than this are not checked for repeated keys (lookups then check
+/// each property against the later ones).
+const KEYS_CHECKED: usize = 32;
+
+/// A 32-bit fingerprint of a key, the same for keys equal without regard to ASCII case.
+#[inline]
+fn key_fingerprint(key: &str) -> u32 {
+    let hash = Hasher::ascii_lowercase_hash(0, key.as_bytes()).unwrap_or_else(|| {
+        let mut h = Hasher::new(0);
+        for b in key.bytes() {
+            h.byte(b.to_ascii_lowercase());
+        }
+        h.finish()
+    });
+    (hash >> 32) as u32
 }

@@ -111,8 +111,9 @@ pub(crate) fn split2(s: &str) -> Option<(&str, &str)> {
 }
 
 /// Whether a raw token decodes to itself (no quote or backslash in it).
+#[inline]
 pub(crate) fn is_plain(token: &str) -> bool {
-    !token.contains(['\'', '"', '\\'])
+    !token.bytes().any(|b| matches!(b, b'\'' | b'"' | b'\\'))
 }
 
 /// The decoded text of a raw shlex token, as fragments borrowed from the token.

@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::buf::BufferTooSmall;
+use core::fmt::Write as _;
 use heapless::String as HString;
 
 const BOTO: Dialect = Dialect::Botocore;
@@ -390,4 +391,137 @@ fn merged_view_prefers_the_credentials_file() {
     assert_eq!(merged.profile_names().count(), 2);
     assert!(merged.sso_session("s").is_some());
     assert!(Merged::new(None, Some(&creds)).sso_session("s").is_none());
+}
+
+#[test]
+fn section_names_classify_the_same_with_or_without_shlex() {
+    // Every name the shlex-free path decides must get the answer `shlex.split` gives.
+    let names = [
+        "default",
+        "DEFAULT",
+        "profile dev",
+        "profile default",
+        "profile  dev",
+        "profile\tdev",
+        "profile dev ",
+        "profile \"dev box\"",
+        "profile 'x'",
+        "profile a\\b",
+        "profile a\u{1}b",
+        "profile ",
+        "profile",
+        "profiledev",
+        "profilefoo bar",
+        "sso-session corp",
+        "sso-session corp-with-a-long-name.0123456789",
+        "services s3-local",
+        "services",
+        "other name",
+    ];
+    for name in names {
+        let via_shlex = shlex::split2(name).and_then(|(_, token)| {
+            let (category, prefix) = if name.starts_with("profile") {
+                (Category::Profile, "profile")
+            } else if name.starts_with("sso-session") {
+                (Category::SsoSession, "sso-session")
+            } else if name.starts_with("services") {
+                (Category::Services, "services")
+            } else {
+                return None;
+            };
+            let usual = name.strip_prefix(prefix).and_then(|r| r.strip_prefix(' ')) == Some(token)
+                && shlex::is_plain(token)
+                && !(category == Category::Profile && token == "default");
+            Some((category, token, usual))
+        });
+        let expected = if name == "default" {
+            Some((Category::Profile, "default", false))
+        } else {
+            via_shlex
+        };
+        assert_eq!(botocore::classify_config(name), expected, "{name:?}");
+    }
+}
+
+#[test]
+fn walks_agree_whatever_the_line_ends_and_header_spelling() {
+    // The same file with `\n`, `\r\n` and `\r` line ends, and with a quoted header (which
+    // turns off the shlex-free classification): every walk sees the same sections and lines.
+    let files = [
+        "[default]\nregion = a\n\n[profile b]\nregion = b\ns3 =\n  k = v\n[sso-session c]\nx = 1\n",
+        "[default]\r\nregion = a\r\n\r\n[profile b]\r\nregion = b\r\ns3 =\r\n  k = v\r\n[sso-session c]\r\nx = 1\r\n",
+        "[default]\rregion = a\r\r[profile b]\rregion = b\rs3 =\r  k = v\r[sso-session c]\rx = 1\r",
+        "[default]\nregion = a\n\n[profile \"b\"]\nregion = b\ns3 =\n  k = v\n[sso-session c]\nx = 1\n",
+    ];
+    for text in files {
+        let file = parse(text, CONFIG, BOTO);
+        let mut lines: HString<64> = HString::new();
+        for s in file
+            .profiles()
+            .chain(file.sso_sessions())
+            .chain(file.services())
+        {
+            for f in s.name().fragments() {
+                lines.push_str(f).unwrap();
+            }
+            write!(lines, "@{},", s.line()).unwrap();
+        }
+        assert_eq!(lines, "default@1,b@4,c@8,", "{text:?}");
+        assert_eq!(get(&file, "b", "region").unwrap(), "b");
+        let b = file.profile("b").unwrap();
+        assert_eq!(b.get("s3").unwrap().sub_property("k"), Some("v"));
+        assert_eq!(file.sso_session("c").unwrap().get("x").unwrap(), "1");
+        assert!(file.service("c").is_none());
+    }
+}
+
+#[test]
+fn unordered_small_files_still_find_repeats() {
+    // Names out of order take the small-file check; a repeat still fails the file (botocore)
+    // or merges (Sdk), and distinct names still parse.
+    let ok = "[profile b]\nx = 1\n[profile a]\nx = 2\n[DEFAULT]\nk = 1\nK2 = 2\n";
+    let file = parse(ok, CONFIG, BOTO);
+    assert_eq!(get(&file, "a", "x").unwrap(), "2");
+    let dup = "[profile b]\nx = 1\n[profile a]\nx = 2\n[profile b]\ny = 3\n";
+    assert!(matches!(
+        err(dup, CONFIG, BOTO).kind,
+        ParseErrorKind::DuplicateSection { first_line: 1 }
+    ));
+    let sdk = parse(dup, CONFIG, SDK);
+    assert_eq!(get(&sdk, "b", "y").unwrap(), "3");
+    assert_eq!(get(&sdk, "b", "x").unwrap(), "1");
+    let dup_default_key = "[profile b]\nx = 1\n[DEFAULT]\nk = 1\n[profile a]\n[DEFAULT]\nK = 2\n";
+    assert!(matches!(
+        err(dup_default_key, CONFIG, BOTO).kind,
+        ParseErrorKind::DuplicateOption { first_line: 4 }
+    ));
+    // The SDK keeps the last of a key set twice in one section.
+    let sdk = parse("[profile a]\nx = 1\nX = 2\n", CONFIG, SDK);
+    assert_eq!(keys(sdk.profile("a").unwrap()), "x");
+    assert_eq!(get(&sdk, "a", "x").unwrap(), "2");
+}
+
+#[test]
+fn big_sections_find_repeated_and_empty_keys() {
+    // More options than the small per-section check holds: repeats are still found, the empty
+    // name `= v` included (configparser records it, so a second one is a repeat).
+    let mut text: HString<1024> = HString::new();
+    text.push_str("[profile a]\n").unwrap();
+    for i in 0..30 {
+        writeln!(text, "k{i} = {i}").unwrap();
+    }
+    let clean = parse(&text, CONFIG, BOTO);
+    assert_eq!(clean.profile("a").unwrap().properties().count(), 30);
+    let mut dup = text.clone();
+    dup.push_str("K7 = again\n").unwrap();
+    assert!(matches!(
+        err(&dup, CONFIG, BOTO).kind,
+        ParseErrorKind::DuplicateOption { first_line: 9 }
+    ));
+    let mut empty = text.clone();
+    empty.push_str("= a\n= b\n").unwrap();
+    assert!(matches!(
+        err(&empty, CONFIG, BOTO).kind,
+        ParseErrorKind::DuplicateOption { first_line: 32 }
+    ));
 }

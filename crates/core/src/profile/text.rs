@@ -104,6 +104,12 @@ impl<'a> Text<'a> {
 
     /// The length of the name in bytes.
     pub fn len(&self) -> usize {
+        match self.repr {
+            // ASCII lowercasing keeps the length, and Python's lowercasing of ASCII text too.
+            TextRepr::Plain(s) | TextRepr::LowerAscii(s) => return s.len(),
+            TextRepr::LowerPy(s) if s.is_ascii() => return s.len(),
+            TextRepr::LowerPy(_) | TextRepr::Shlex(_) => {}
+        }
         self.fragments()
             .map(str::len)
             .fold(0, usize::saturating_add)

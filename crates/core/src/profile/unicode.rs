@@ -44,32 +44,97 @@ pub(crate) fn is_py_space(c: char) -> bool {
     )
 }
 
-/// Whether an ASCII byte is Python white space (for byte-level fast paths).
-fn is_ascii_py_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ')
+/// Whether an ASCII byte is Python white space (for byte-level fast paths): `\t`, `\n`,
+/// `\x0b`, `\x0c`, `\r`, `\x1c`–`\x1f` and the space, as one bit test.
+#[inline]
+pub(crate) fn is_ascii_py_space(b: u8) -> bool {
+    const MASK: u64 = 0x1_f000_3e00;
+    b <= b' ' && (MASK >> b) & 1 == 1
+}
+
+/// Python's `str.strip()` of a line, with its indentation (leading white space, in characters,
+/// as [`py_indent`] counts it). Lines that begin and end in ASCII are handled byte by byte; only
+/// a line with non-ASCII text at an end decodes characters there.
+#[inline]
+pub(crate) fn py_strip_indent(s: &str) -> (&str, usize) {
+    let bytes = s.as_bytes();
+    let mut start = 0usize;
+    while bytes.get(start).is_some_and(|b| is_ascii_py_space(*b)) {
+        start = start.saturating_add(1);
+    }
+    if bytes.get(start).is_some_and(|b| !b.is_ascii()) {
+        // Unicode white space may follow: the general rules for both ends.
+        return (py_strip(s), py_indent(s));
+    }
+    let mut end = bytes.len();
+    while end > start
+        && bytes
+            .get(end.saturating_sub(1))
+            .is_some_and(|b| is_ascii_py_space(*b))
+    {
+        end = end.saturating_sub(1);
+    }
+    let text = s.get(start..end).unwrap_or("");
+    if bytes
+        .get(end.saturating_sub(1))
+        .is_some_and(|b| !b.is_ascii())
+    {
+        return (text.trim_end_matches(is_py_space), start);
+    }
+    (text, start)
 }
 
 /// Whether the byte ends `s` for sure without white space: an ASCII byte that is not white
 /// space (most lines end so, and then no character needs decoding).
+#[inline]
 fn ends_plainly(b: Option<&u8>) -> bool {
     b.is_some_and(|b| b.is_ascii() && !is_ascii_py_space(*b))
 }
 
 /// Python's `str.strip()`.
+#[inline]
 pub(crate) fn py_strip(s: &str) -> &str {
     let bytes = s.as_bytes();
     if ends_plainly(bytes.first()) && ends_plainly(bytes.last()) {
         return s;
     }
-    s.trim_matches(is_py_space)
+    py_rstrip(py_lstrip(s))
 }
 
 /// Python's `str.rstrip()`.
+#[inline]
 pub(crate) fn py_rstrip(s: &str) -> &str {
-    if ends_plainly(s.as_bytes().last()) {
-        return s;
+    let bytes = s.as_bytes();
+    let mut end = bytes.len();
+    while bytes
+        .get(end.wrapping_sub(1))
+        .is_some_and(|b| is_ascii_py_space(*b))
+    {
+        end = end.saturating_sub(1);
     }
-    s.trim_end_matches(is_py_space)
+    let rest = s.get(..end).unwrap_or("");
+    if bytes
+        .get(end.wrapping_sub(1))
+        .is_some_and(|b| !b.is_ascii())
+    {
+        return rest.trim_end_matches(is_py_space);
+    }
+    rest
+}
+
+/// Python's `str.lstrip()`.
+#[inline]
+pub(crate) fn py_lstrip(s: &str) -> &str {
+    let bytes = s.as_bytes();
+    let mut start = 0usize;
+    while bytes.get(start).is_some_and(|b| is_ascii_py_space(*b)) {
+        start = start.saturating_add(1);
+    }
+    let rest = s.get(start..).unwrap_or("");
+    if bytes.get(start).is_some_and(|b| !b.is_ascii()) {
+        return rest.trim_start_matches(is_py_space);
+    }
+    rest
 }
 
 /// The number of characters of leading white space: the indentation configparser compares
