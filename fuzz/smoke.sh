@@ -11,7 +11,9 @@ seconds=${1:-20}
 if [ -n "${CARGO_TARGET_DIR:-}" ]; then export CARGO_TARGET_DIR="$CARGO_TARGET_DIR/fuzz"; fi
 
 targets=$(cargo +nightly fuzz list)
-cargo +nightly fuzz build --locked
+# cargo-fuzz has no --locked: check that Cargo.lock is complete and current first.
+cargo +nightly metadata --locked --format-version 1 >/dev/null
+cargo +nightly fuzz build
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
@@ -20,10 +22,10 @@ for t in $targets; do
     [ -d "$seeds" ] || { echo "fuzz target $t has no seed corpus in fuzz/$seeds"; exit 1; }
     n=$(find "$seeds" -type f | wc -l)
     echo "--- $t: replaying $n seeds"
-    cargo +nightly fuzz run --locked "$t" "$seeds" -- -runs=0 2>&1 | tail -n 2
+    cargo +nightly fuzz run "$t" "$seeds" -- -runs=0 2>&1 | tail -n 2
     echo "--- $t: fuzzing for ${seconds}s"
     mkdir -p "$scratch/$t"
-    cargo +nightly fuzz run --locked "$t" "$scratch/$t" "$seeds" -- \
+    cargo +nightly fuzz run "$t" "$scratch/$t" "$seeds" -- \
         -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 2>&1 | tail -n 3
 done
 echo "fuzz smoke: $(echo "$targets" | wc -w) targets passed"
