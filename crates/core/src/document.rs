@@ -61,6 +61,42 @@
 //! the role does not trust EC2) — and the credentials too when all four keys are there, so the
 //! botocore behaviour stays available.
 
+/// Declares `$name`, a type holding nothing that is the [`KeyList`] of the constant array
+/// `$keys` (of `$n` keys, distinct and plain text, which is checked while compiling): its table
+/// of keys by length is built while compiling, and it guesses that keys come in the order of
+/// `$keys`.
+macro_rules! key_list {
+    ($(#[$attr:meta])* $name:ident = $keys:ident[$n:literal]) => {
+        $(#[$attr])*
+        struct $name;
+
+        impl $crate::document::KeyList<$n> for $name {
+            #[inline(always)]
+            fn keys(&self) -> &[&'static str; $n] {
+                &$keys
+            }
+
+            #[inline(always)]
+            fn find(&self, raw: &str) -> Option<usize> {
+                const BY_LENGTH: $crate::document::KeysByLength =
+                    $crate::document::KeysByLength::new(&$keys);
+                BY_LENGTH.find(&$keys, raw)
+            }
+
+            #[inline(always)]
+            fn expected(&self, next: usize) -> Option<&'static str> {
+                const {
+                    assert!(
+                        $crate::document::are_plain_distinct_keys(&$keys),
+                        "document keys must be distinct and plain text",
+                    )
+                };
+                $keys.get(next).copied()
+            }
+        }
+    };
+}
+
 pub mod json;
 
 mod container;
@@ -356,73 +392,230 @@ fn utf8(bytes: &[u8], document: Document) -> Result<&str, DocumentError> {
     })
 }
 
-/// The values of the keys a document reads, after the whole text has been checked.
-struct Fields<'a, const N: usize> {
-    text: &'a str,
-    document: Document,
-    keys: [&'static str; N],
-    values: [Option<Value<'a>>; N],
+/// A JSON error in a document, located (line and column) in its text.
+#[cold]
+#[inline(never)]
+fn json_error(document: Document, text: &str, e: json::RawError) -> DocumentError {
+    DocumentError::new(document, DocumentErrorKind::Json(e.locate(text)))
 }
 
-impl<'a, const N: usize> Fields<'a, N> {
+/// The keys of a document grouped by length, so that a key read from the document is compared
+/// with the few keys of its length (usually one) rather than with all of them.
+struct KeysByLength {
+    /// For each length below 32, a bit for each key of that length (bit `i` for key `i`).
+    slots: [u32; 32],
+}
+
+impl KeysByLength {
+    /// The table for `keys` (at most 32 keys; keys of 32 bytes or more are found by a search).
+    #[allow(
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        reason = "`i < N`, `len < 32` and `i < 32` are checked; documents build their tables \
+                  while compiling"
+    )]
+    const fn new<const N: usize>(keys: &[&'static str; N]) -> KeysByLength {
+        const { assert!(N <= 32, "a document reads at most 32 keys") };
+        let mut slots = [0u32; 32];
+        let mut i = 0;
+        while i < N {
+            let len = keys[i].len();
+            if len < 32 {
+                slots[len] |= 1 << i;
+            }
+            i += 1;
+        }
+        KeysByLength { slots }
+    }
+
+    /// Which of `keys` (the keys the table was made from) `raw` is.
+    #[inline(always)]
+    fn find<const N: usize>(&self, keys: &[&'static str; N], raw: &str) -> Option<usize> {
+        let Some(&slots) = self.slots.get(raw.len()) else {
+            return keys.iter().position(|k| *k == raw);
+        };
+        let mut candidates = slots;
+        while candidates != 0 {
+            let i = candidates.trailing_zeros() as usize;
+            if keys
+                .get(i)
+                .is_some_and(|k| json::same_short(k.as_bytes(), raw.as_bytes()))
+            {
+                return Some(i);
+            }
+            candidates &= candidates.wrapping_sub(1);
+        }
+        None
+    }
+}
+
+/// The keys a document reads.
+///
+/// An array of keys is one. The documents use a type of their own for theirs: it holds
+/// nothing and hands out a constant array, so that the compiler resolves each
+/// `f.string("Token")` to a slot while compiling rather than by comparing keys while reading.
+trait KeyList<const N: usize> {
+    /// The keys.
+    fn keys(&self) -> &[&'static str; N];
+
+    /// Which key `raw` is.
+    fn find(&self, raw: &str) -> Option<usize>;
+
+    /// The key to expect in a document after the key in slot `next - 1` (see
+    /// [`json::Visitor::expected_key`]), or `None` not to guess.
+    fn expected(&self, next: usize) -> Option<&'static str>;
+}
+
+impl<const N: usize> KeyList<N> for [&'static str; N] {
+    #[inline(always)]
+    fn keys(&self) -> &[&'static str; N] {
+        self
+    }
+
+    fn find(&self, raw: &str) -> Option<usize> {
+        self.iter().position(|k| *k == raw)
+    }
+
+    fn expected(&self, _next: usize) -> Option<&'static str> {
+        // Keys given at run time are not checked to be plain text: no guessing.
+        None
+    }
+}
+
+/// Whether `key` can be recognised by comparing bytes (see [`json::Visitor::expected_key`]):
+/// no `"`, `\` or control characters.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "`i < key.len()`; runs while compiling"
+)]
+const fn is_plain_key(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if matches!(bytes[i], b'"' | b'\\' | 0x00..=0x1F) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether every key of `keys` is plain text (see [`is_plain_key`]) and none is there twice.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "`i < j < N`; runs while compiling"
+)]
+const fn are_plain_distinct_keys<const N: usize>(keys: &[&str; N]) -> bool {
+    let mut i = 0;
+    while i < N {
+        if !is_plain_key(keys[i]) {
+            return false;
+        }
+        let mut j = i + 1;
+        while j < N {
+            if keys[i].len() == keys[j].len() && same_bytes(keys[i].as_bytes(), keys[j].as_bytes())
+            {
+                return false;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `a == b` for byte strings of the same length, while compiling.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "`i < a.len() == b.len()`; runs while compiling"
+)]
+const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The values of the keys a document reads, after the whole text has been checked.
+struct Fields<'a, const N: usize, K: KeyList<N> = [&'static str; N]> {
+    text: &'a str,
+    document: Document,
+    keys: K,
+    values: [Option<Value<'a>>; N],
+    /// For each string value, whether it has escapes (found by the scanner, not looked for
+    /// again).
+    escaped: [bool; N],
+}
+
+impl<'a, const N: usize, K: KeyList<N>> Fields<'a, N, K> {
     /// Reads the object in `text`, keeping the values of `keys`. JSON errors come first; then the
     /// first duplicate or escaped key.
-    fn read(
-        text: &'a str,
-        document: Document,
-        keys: [&'static str; N],
-    ) -> Result<Fields<'a, N>, DocumentError> {
-        let mut values = [None; N];
-        let mut problem: Option<DocumentErrorKind> = None;
-        for member in json::members(text) {
-            let member =
-                member.map_err(|e| DocumentError::new(document, DocumentErrorKind::Json(e)))?;
-            if problem.is_some() {
-                continue;
-            }
-            let position = || Position::locate(text, member.key_offset);
-            match member.key.as_str() {
-                Some(raw) => {
-                    let Some(i) = keys.iter().position(|k| *k == raw) else {
-                        continue;
-                    };
-                    match values.get_mut(i) {
-                        Some(slot @ None) => *slot = Some(member.value),
-                        Some(Some(_)) => {
-                            problem = Some(DocumentErrorKind::DuplicateKey {
-                                key: keys.get(i).copied().unwrap_or(""),
-                                position: position(),
-                            });
-                        }
-                        None => {}
-                    }
-                }
-                None => {
-                    if let Some(key) = keys.iter().find(|k| member.key.eq_str(k)) {
-                        problem = Some(DocumentErrorKind::EscapedKey {
-                            key,
-                            position: position(),
-                        });
-                    }
-                }
-            }
-        }
-        if let Some(kind) = problem {
-            return Err(DocumentError::new(document, kind));
-        }
-        Ok(Fields {
+    #[inline(always)]
+    fn read(text: &'a str, document: Document, keys: K) -> Result<Fields<'a, N, K>, DocumentError> {
+        let mut f = Fields::new(text, document, keys);
+        f.fill()?;
+        Ok(f)
+    }
+
+    /// Nothing read yet: call [`fill`](Self::fill). ([`read`](Self::read) does both; the
+    /// documents call the two, so that the fields are filled where they are used rather than
+    /// copied there.)
+    #[inline(always)]
+    fn new(text: &'a str, document: Document, keys: K) -> Fields<'a, N, K> {
+        Fields {
             text,
             document,
             keys,
-            values,
-        })
+            values: [None; N],
+            escaped: [false; N],
+        }
     }
 
+    #[inline(always)]
+    fn keys(&self) -> &[&'static str; N] {
+        self.keys.keys()
+    }
+
+    /// Reads the object, keeping the values of the keys.
+    #[inline(always)]
+    fn fill(&mut self) -> Result<(), DocumentError> {
+        let (text, document) = (self.text, self.document);
+        let mut filler = Filler {
+            fields: self,
+            problem: None,
+            next: 0,
+        };
+        if let Err(e) = json::each_member(text, &mut filler) {
+            return Err(json_error(document, text, e));
+        }
+        if let Some(kind) = filler.problem {
+            return Err(DocumentError::new(document, kind));
+        }
+        Ok(())
+    }
+
+    /// The slot of `key`. The keys are few and, at the call sites, constant: this is meant to
+    /// be folded away by the compiler.
+    #[inline(always)]
+    fn index(&self, key: &str) -> Option<usize> {
+        self.keys()
+            .iter()
+            .position(|k| json::same_short(k.as_bytes(), key.as_bytes()))
+    }
+
+    #[inline(always)]
     fn value(&self, key: &str) -> Option<Value<'a>> {
-        let i = self.keys.iter().position(|k| *k == key)?;
-        self.values.get(i).copied().flatten()
+        self.values.get(self.index(key)?).copied().flatten()
     }
 
+    #[inline(always)]
     fn is_present(&self, key: &str) -> bool {
         self.value(key).is_some()
     }
@@ -431,10 +624,12 @@ impl<'a, const N: usize> Fields<'a, N> {
         DocumentError::new(self.document, kind)
     }
 
+    #[cold]
     fn missing(&self, key: &'static str) -> DocumentError {
         self.error(DocumentErrorKind::MissingKey { key })
     }
 
+    #[cold]
     fn wrong_type(&self, key: &'static str, expected: ExpectedType, v: Value<'a>) -> DocumentError {
         self.error(DocumentErrorKind::WrongType {
             key,
@@ -445,15 +640,23 @@ impl<'a, const N: usize> Fields<'a, N> {
     }
 
     /// A string, or `None` when the key is absent.
+    #[inline(always)]
     fn string(&self, key: &'static str) -> Result<Option<JsonStr<'a>>, DocumentError> {
-        match self.value(key) {
+        let Some(i) = self.index(key) else {
+            return Ok(None);
+        };
+        match self.values.get(i).copied().flatten() {
             None => Ok(None),
-            Some(v) if v.kind == ValueKind::String => Ok(Some(JsonStr::from_checked(v.text))),
+            Some(v) if v.kind == ValueKind::String => {
+                let escaped = self.escaped.get(i).copied().unwrap_or(true);
+                Ok(Some(JsonStr::from_scanned(v.text, escaped)))
+            }
             Some(v) => Err(self.wrong_type(key, ExpectedType::String, v)),
         }
     }
 
     /// A string, or `None` when the key is absent or `null`.
+    #[inline(always)]
     fn string_or_null(&self, key: &'static str) -> Result<Option<JsonStr<'a>>, DocumentError> {
         match self.value(key) {
             Some(v) if v.kind == ValueKind::Null => Ok(None),
@@ -465,8 +668,65 @@ impl<'a, const N: usize> Fields<'a, N> {
     }
 
     /// A string that must be there.
+    #[inline(always)]
     fn required(&self, key: &'static str) -> Result<JsonStr<'a>, DocumentError> {
-        self.string(key)?.ok_or(self.missing(key))
+        self.string(key)?.ok_or_else(|| self.missing(key))
+    }
+}
+
+/// [`Fields::fill`]'s side of the reading: keeps the values of the keys, notes the first
+/// duplicate or escaped key, and guesses that keys come in the order of the key list.
+struct Filler<'f, 'a, const N: usize, K: KeyList<N>> {
+    fields: &'f mut Fields<'a, N, K>,
+    problem: Option<DocumentErrorKind>,
+    /// The slot after the last key found: the guess for the next key.
+    next: usize,
+}
+
+impl<'a, const N: usize, K: KeyList<N>> json::Visitor<'a> for Filler<'_, 'a, N, K> {
+    #[inline(always)]
+    fn expected_key(&self) -> Option<&'static str> {
+        self.fields.keys.expected(self.next)
+    }
+
+    #[inline(always)]
+    fn member(&mut self, member: json::Member<'a>, expected: bool) {
+        if self.problem.is_some() {
+            return;
+        }
+        let f = &mut *self.fields;
+        let i = if expected {
+            self.next
+        } else if member.key.is_escaped() {
+            if let Some(key) = f.keys().iter().find(|k| member.key.eq_str(k)) {
+                self.problem = Some(DocumentErrorKind::EscapedKey {
+                    key,
+                    position: Position::locate(f.text, member.key_offset),
+                });
+            }
+            return;
+        } else {
+            match f.keys.find(member.key.raw()) {
+                Some(i) => i,
+                None => return,
+            }
+        };
+        self.next = i.wrapping_add(1);
+        match f.values.get_mut(i) {
+            Some(slot @ None) => {
+                *slot = Some(member.value);
+                if let Some(e) = f.escaped.get_mut(i) {
+                    *e = member.value_escaped;
+                }
+            }
+            Some(Some(_)) => {
+                self.problem = Some(DocumentErrorKind::DuplicateKey {
+                    key: f.keys().get(i).copied().unwrap_or(""),
+                    position: Position::locate(f.text, member.key_offset),
+                });
+            }
+            None => {}
+        }
     }
 }
 
@@ -485,8 +745,9 @@ mod keys {
 
 /// The credentials in a document that has the IMDS / container fields, all type-checked.
 /// `Ok(None)` when one of the four is absent.
-fn session_credentials<'a, const N: usize>(
-    f: &Fields<'a, N>,
+#[inline(always)]
+fn session_credentials<'a, const N: usize, K: KeyList<N>>(
+    f: &Fields<'a, N, K>,
 ) -> Result<Option<SessionCredentials<'a>>, DocumentError> {
     let access_key_id = f.string(keys::ACCESS_KEY_ID)?;
     let secret_access_key = f.string(keys::SECRET_ACCESS_KEY)?;
@@ -515,7 +776,10 @@ fn session_credentials<'a, const N: usize>(
 }
 
 /// Fails with the first of the four credential keys that is absent, in botocore's order.
-fn require_session_keys<const N: usize>(f: &Fields<'_, N>) -> Result<(), DocumentError> {
+#[inline(always)]
+fn require_session_keys<const N: usize, K: KeyList<N>>(
+    f: &Fields<'_, N, K>,
+) -> Result<(), DocumentError> {
     for key in [keys::ACCESS_KEY_ID, keys::SECRET_ACCESS_KEY] {
         if !f.is_present(key) {
             return Err(f.missing(key));
@@ -595,6 +859,76 @@ mod tests {
             kind(r#"{"A":1,"A":2,}"#),
             DocumentErrorKind::Json(_)
         ));
+    }
+
+    const TEST_KEYS: [&str; 4] = ["Code", "Type", "Token", "Expiration"];
+
+    key_list!(
+        /// `TEST_KEYS`, guessing their order.
+        TestKeys = TEST_KEYS[4]
+    );
+
+    #[test]
+    fn guessing_the_key_order_changes_nothing() {
+        let texts = [
+            r#"{"Code":"a","Type":"b","Token":"c","Expiration":"d"}"#,
+            r#"{"Expiration":"d","Token":"c","Type":"b","Code":"a"}"#,
+            r#"{"Code":"a","Code":"b"}"#,
+            r#"{"Code":"a","Type":"b","Type":"c"}"#,
+            r#"{"Cod":"a","Codes":"b","Tok":1,"Token ":2,"Type":"t"}"#,
+            r#"{"Code":"a","Typ\u0065":"b"}"#,
+            r#"{"Code":"a","Type\"":"b","Token":"c"}"#,
+            r#"{"Code":"a","Type\\":"b","Token":"c"}"#,
+            r#"{"Code":"a","x":{"Type":1},"Type":[2],"Token":null,"Expiration":false}"#,
+            "{\n  \"Code\" : \"a\",\n  \"Type\" : \"b\\/c\",\n  \"Token\" : \"t\"\n}",
+            r#"{"Code":"a","Type":"b","Token":"c","Expiration":"d","Code":"e"}"#,
+            r#"{"Code":"a","Type":"b""#,
+        ];
+        for text in texts {
+            let guessed = Fields::read(text, Document::ImdsCredentials, TestKeys);
+            let plain = Fields::read(text, Document::ImdsCredentials, TEST_KEYS);
+            match (guessed, plain) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a.values, b.values, "{text}");
+                    assert_eq!(a.escaped, b.escaped, "{text}");
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
+                (a, b) => panic!("{text}: {:?} against {:?}", a.err(), b.err()),
+            }
+        }
+    }
+
+    #[test]
+    fn keys_by_length_finds_every_key_and_nothing_else() {
+        const KEYS: [&str; 8] = [
+            "a",
+            "bb",
+            "cc",
+            "dddd",
+            "eeee",
+            "ffff",
+            "gggggggggggggggggggg",
+            "",
+        ];
+        let table = KeysByLength::new(&KEYS);
+        for (i, k) in KEYS.iter().enumerate() {
+            assert_eq!(table.find(&KEYS, k), Some(i), "{k:?}");
+        }
+        for other in [
+            "b",
+            "bc",
+            "ddde",
+            "gggg",
+            "ggggggggggggggggggggg",
+            "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh",
+        ] {
+            assert_eq!(table.find(&KEYS, other), None, "{other:?}");
+        }
+        assert!(are_plain_distinct_keys(&KEYS));
+        assert!(!are_plain_distinct_keys(&["a", "b", "a"]));
+        assert!(!are_plain_distinct_keys(&["a\"", "b"]));
+        assert!(!are_plain_distinct_keys(&["a\\b"]));
+        assert!(!are_plain_distinct_keys(&["a\nb"]));
     }
 
     #[test]

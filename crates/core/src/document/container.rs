@@ -6,14 +6,21 @@ use super::{
 };
 use crate::document::JsonStr;
 
+/// The keys of the container credentials document, in the order the endpoints write them
+/// (the reader guesses that each key is the one after the last), then `SessionToken`.
 const CONTAINER_KEYS: [&str; 6] = [
     keys::ACCESS_KEY_ID,
     keys::SECRET_ACCESS_KEY,
     keys::TOKEN,
-    keys::SESSION_TOKEN,
     keys::EXPIRATION,
     keys::ACCOUNT_ID,
+    keys::SESSION_TOKEN,
 ];
+
+key_list!(
+    /// [`CONTAINER_KEYS`] as a type (see [`KeyList`](super::KeyList)).
+    ContainerKeys = CONTAINER_KEYS[6]
+);
 
 /// A 200 answer of the container credentials endpoint (ECS, EKS Pod Identity, aws-vault's
 /// `--ecs-server`):
@@ -46,7 +53,7 @@ pub struct ContainerCredentials<'a> {
 impl<'a> ContainerCredentials<'a> {
     /// Reads a document.
     pub fn parse(text: &'a str) -> Result<ContainerCredentials<'a>, DocumentError> {
-        let f = Fields::read(text, Document::ContainerCredentials, CONTAINER_KEYS)?;
+        let f = Fields::read(text, Document::ContainerCredentials, ContainerKeys)?;
         require_session_keys(&f)?;
         let credentials = session_credentials(&f)?.ok_or(f.missing(keys::ACCESS_KEY_ID))?;
         Ok(ContainerCredentials { credentials })

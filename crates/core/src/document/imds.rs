@@ -182,18 +182,26 @@ impl<'a> Iterator for RoleFragments<'a> {
     }
 }
 
+/// The keys of the IMDS credentials document, in the order IMDS writes them (the reader
+/// guesses that each key is the one after the last; see `json::Visitor::expected_key`), then
+/// the ones it writes only sometimes, or never.
 const IMDS_KEYS: [&str; 10] = [
     keys::CODE,
-    keys::MESSAGE,
     keys::LAST_UPDATED,
     "Type",
     keys::ACCESS_KEY_ID,
     keys::SECRET_ACCESS_KEY,
     keys::TOKEN,
-    keys::SESSION_TOKEN,
     keys::EXPIRATION,
+    keys::MESSAGE,
+    keys::SESSION_TOKEN,
     keys::ACCOUNT_ID,
 ];
+
+key_list!(
+    /// [`IMDS_KEYS`] as a type (see [`KeyList`](super::KeyList)).
+    ImdsKeys = IMDS_KEYS[10]
+);
 
 /// The answer to `GET /latest/meta-data/iam/security-credentials/<role>` (spec §4.7).
 ///
@@ -264,7 +272,8 @@ pub struct ImdsRoleCredentials<'a> {
 impl<'a> ImdsCredentials<'a> {
     /// Reads a document.
     pub fn parse(text: &'a str) -> Result<ImdsCredentials<'a>, DocumentError> {
-        let f = Fields::read(text, Document::ImdsCredentials, IMDS_KEYS)?;
+        let mut f = Fields::new(text, Document::ImdsCredentials, ImdsKeys);
+        f.fill()?;
         let code = f.string(keys::CODE)?;
         let success = code.is_none_or(|c| c.eq_str("Success"));
         if success {
@@ -376,18 +385,25 @@ pub enum IamInfo<'a> {
     },
 }
 
+/// The keys of `iam/info`, in the order IMDS writes them (the reader guesses that each key is
+/// the one after the last), then `Message`.
 const INFO_KEYS: [&str; 5] = [
     keys::CODE,
-    keys::MESSAGE,
     keys::LAST_UPDATED,
     "InstanceProfileArn",
     "InstanceProfileId",
+    keys::MESSAGE,
 ];
+
+key_list!(
+    /// [`INFO_KEYS`] as a type (see [`KeyList`](super::KeyList)).
+    InfoKeys = INFO_KEYS[5]
+);
 
 impl<'a> IamInfo<'a> {
     /// Reads a document.
     pub fn parse(text: &'a str) -> Result<IamInfo<'a>, DocumentError> {
-        let f = Fields::read(text, Document::IamInfo, INFO_KEYS)?;
+        let f = Fields::read(text, Document::IamInfo, InfoKeys)?;
         let code = f.string(keys::CODE)?;
         let message = f.string(keys::MESSAGE)?;
         let last_updated = f.string(keys::LAST_UPDATED)?;

@@ -19,6 +19,20 @@
 //!   read it. A key the document reads that appears twice is an error: Python keeps the last
 //!   value, other readers the first, and credentials must not depend on which.
 //!
+//! ## Reading quickly
+//!
+//! A credential document is mostly strings — an IMDS document is about 1.4 KB, of which the
+//! session token is 1.1 KB — so the time goes into finding where strings end. The reader looks
+//! at eight bytes at a time for the three things that can end a run of plain text (`"`, `\`,
+//! a control character) with word arithmetic, and at 128 bytes at a time in long strings; a
+//! string without escapes is then known to be one, and its [`JsonStr`] carries that, so that
+//! [`JsonStr::as_str`] and [`JsonStr::decode_into`] need no second look.
+//! The text is a `str`, so it is not checked for UTF-8 again. The layout IMDS writes
+//! (`"Key" : "value",` on lines of their own) is recognised first, and the documents tell the
+//! reader which key they expect next (IMDS writes its keys always in the same order), so that
+//! a key is usually recognised by one comparison. None of this changes what is accepted: any
+//! other layout or order is read the general way, with the same checks and the same errors.
+//!
 //! serde-json-core is not used to read the documents, because it cannot give what they need: it
 //! has no `deserialize_any`, so a `Version` that may be `1`, `1.0`, `true` or `"1"` cannot be told
 //! apart; its errors carry no position; and it skips the values of unknown keys without checking
@@ -300,24 +314,194 @@ fn unicode_escape(bytes: &[u8]) -> Result<(char, usize), RawError> {
     Ok((c, 12))
 }
 
-/// Checks the text between a string's quotes: no raw control characters, no quote that is not
-/// escaped, only valid escapes. Offsets in the error are relative to `raw`.
-fn validate_string_content(raw: &str) -> Result<(), RawError> {
-    let bytes = raw.as_bytes();
-    let mut i = 0usize;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'\\' => {
-                let (_, len) = escape(bytes.get(i..).unwrap_or(&[]))
-                    .map_err(|e| RawError::at(e.offset.saturating_add(i), e.kind))?;
-                i = i.saturating_add(len);
+/// Eight copies of `b`, one per byte of a word.
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// The bytes of `word` (read little-endian, so byte 0 is the lowest) that end a run of plain
+/// string text — `"`, `\` and the control characters U+0000–U+001F — each marked by the high
+/// bit of its byte; all other bits are clear.
+///
+/// The usual "has a zero byte" trick, done for three sets at once: `x - 0x01` per byte borrows
+/// into the high bit exactly when the byte of `x` is 0, and `x - n` when it is below `n`
+/// (for `n` ≤ 0x80). A quote or a control character is a byte whose value xor 0x02 is below
+/// 0x21 (0x22 becomes 0x20, 0x00–0x1F stay within 0x00–0x1F, 0x20 and 0x21 become 0x22 and
+/// 0x23); a backslash is a byte whose value xor 0x5C is 0. Bytes with their own high bit set
+/// (UTF-8 beyond ASCII) are never marked, which `& !word` ensures. A borrow can only mark bytes
+/// above a byte that is marked correctly, so the lowest mark is always exact — and the lowest
+/// mark is the only one used.
+#[inline(always)]
+const fn specials(word: u64) -> u64 {
+    let quote_or_control = (word ^ splat(0x02)).wrapping_sub(splat(0x21));
+    let backslash = (word ^ splat(b'\\')).wrapping_sub(splat(0x01));
+    (quote_or_control | backslash) & !word & splat(0x80)
+}
+
+/// [`specials`] without `& !word & 0x80…`: the high bit of a byte is set when the byte is special
+/// (exactly as in `specials`), and also when it is beyond ASCII. A block whose words give no high
+/// bit at all holds no special byte; this is the test of the long-string loop, two operations
+/// cheaper per word, with `specials` run only where it finds something.
+#[inline(always)]
+const fn maybe_specials(word: u64) -> u64 {
+    (word ^ splat(0x02)).wrapping_sub(splat(0x21)) | (word ^ splat(b'\\')).wrapping_sub(splat(0x01))
+}
+
+/// The index of the marked byte `specials` found (`mark` is not 0).
+#[inline(always)]
+const fn first_marked(mark: u64) -> usize {
+    (mark.trailing_zeros() >> 3) as usize
+}
+
+/// The first eight bytes of `block` as a little-endian word.
+#[inline(always)]
+fn word(block: &[u8; 8]) -> u64 {
+    u64::from_le_bytes(*block)
+}
+
+/// How many bytes at the start of `bytes` are plain string text: neither `"`, `\` nor a
+/// control character. All of `bytes` when there is no such byte.
+///
+/// Eight bytes are tested at a time (see [`specials`]). The first four words are tested here,
+/// inlined where strings are read, since most strings in a credential document are short keys
+/// and values; longer ones go on in [`plain_len_blocks`].
+#[inline(always)]
+fn plain_len(bytes: &[u8]) -> usize {
+    if let Some(block) = bytes.first_chunk::<32>() {
+        let (words, _) = block.as_chunks::<8>();
+        for (i, w) in words.iter().enumerate() {
+            let mark = specials(word(w));
+            if mark != 0 {
+                return i.wrapping_mul(8) | first_marked(mark);
             }
-            b'"' => return Err(RawError::at(i, JsonErrorKind::UnescapedQuote)),
-            0x00..=0x1F => return Err(RawError::at(i, JsonErrorKind::ControlCharacter)),
-            _ => i = i.saturating_add(1),
         }
     }
-    Ok(())
+    plain_len_blocks(bytes)
+}
+
+/// [`plain_len`] past four words of plain text (from the start when `bytes` is shorter than
+/// that): four more words, then the loop for long strings, such as session tokens, which are
+/// over a kilobyte of base64. It tests 128 bytes per step with [`maybe_specials`], which the
+/// compiler turns into a few vector instructions: well under one instruction per byte.
+#[inline(never)]
+fn plain_len_blocks(bytes: &[u8]) -> usize {
+    // Four more words one by one first: secret keys (40 bytes) end there.
+    if let Some(block) = bytes.get(32..).and_then(|b| b.first_chunk::<32>()) {
+        let (words, _) = block.as_chunks::<8>();
+        for (i, w) in words.iter().enumerate() {
+            let mark = specials(word(w));
+            if mark != 0 {
+                return i.wrapping_add(4).wrapping_mul(8) | first_marked(mark);
+            }
+        }
+    }
+    let start = if bytes.len() >= 64 {
+        64
+    } else if bytes.len() >= 32 {
+        32
+    } else {
+        0
+    };
+    let rest = bytes.get(start..).unwrap_or(&[]);
+    // Sixteen words at a time, with one cheap test for all of them (see `maybe_specials`); the
+    // word that holds the end is then found exactly.
+    let (blocks, tail) = rest.as_chunks::<128>();
+    for (n, block) in blocks.iter().enumerate() {
+        let (words, _) = block.as_chunks::<8>();
+        let maybe = words.iter().fold(0, |m, w| m | maybe_specials(word(w)));
+        if maybe & splat(0x80) == 0 {
+            continue;
+        }
+        let (halves, _) = block.as_chunks::<64>();
+        let mut found = None;
+        for (h, half) in halves.iter().enumerate() {
+            if let Some(at) = first_special(half) {
+                found = Some(h.wrapping_mul(64).wrapping_add(at));
+                break;
+            }
+        }
+        if let Some(at) = found {
+            // `n * 128 + at` is an offset into `rest`, so none of this overflows.
+            return start.wrapping_add(n.wrapping_mul(128)).wrapping_add(at);
+        }
+        // The cheap test was set off by bytes beyond ASCII: carry on.
+    }
+    let done = rest.len().wrapping_sub(tail.len());
+    let (words, last) = tail.as_chunks::<8>();
+    for (i, w) in words.iter().enumerate() {
+        let mark = specials(word(w));
+        if mark != 0 {
+            return start
+                .wrapping_add(done)
+                .wrapping_add(i.wrapping_mul(8) | first_marked(mark));
+        }
+    }
+    // Fewer than eight bytes are left. When the text has eight, the last eight bytes are read
+    // as a word and shifted so that only the left ones remain, in the low lanes (the high lanes,
+    // now zero, would look like control characters, so they are masked off).
+    let before = bytes.len().wrapping_sub(last.len());
+    if last.is_empty() {
+        return bytes.len();
+    }
+    let plain = match bytes.last_chunk::<8>() {
+        Some(w) => {
+            let gone = 8usize.wrapping_sub(last.len()).wrapping_mul(8);
+            let lanes = u64::MAX.wrapping_shr(u32::try_from(gone).unwrap_or(0));
+            let mark = specials(word(w).wrapping_shr(u32::try_from(gone).unwrap_or(0))) & lanes;
+            if mark != 0 {
+                first_marked(mark)
+            } else {
+                last.len()
+            }
+        }
+        None => last
+            .iter()
+            .position(|&b| matches!(b, b'"' | b'\\' | 0x00..=0x1F))
+            .unwrap_or(last.len()),
+    };
+    before.wrapping_add(plain)
+}
+
+/// Where the first special byte of a block is (see [`specials`]); kept out of the loop of
+/// [`plain_len_blocks`] so that the loop stays a few vector instructions.
+#[inline(never)]
+fn first_special(block: &[u8; 64]) -> Option<usize> {
+    let (words, _) = block.as_chunks::<8>();
+    words.iter().enumerate().find_map(|(i, w)| {
+        let mark = specials(word(w));
+        (mark != 0).then(|| i.wrapping_mul(8) | first_marked(mark))
+    })
+}
+
+/// Reads string content from `pos` up to the first `"` that no backslash escapes, or to the
+/// end of `bytes`: returns where it stopped and whether it passed an escape, or the first raw
+/// control character or invalid escape (at its offset in `bytes`).
+fn scan_content(bytes: &[u8], mut pos: usize) -> Result<(usize, bool), RawError> {
+    let mut escaped = false;
+    loop {
+        pos = pos.saturating_add(plain_len(bytes.get(pos..).unwrap_or(&[])));
+        match bytes.get(pos) {
+            None | Some(b'"') => return Ok((pos, escaped)),
+            Some(b'\\') => {
+                escaped = true;
+                let (_, len) = escape(bytes.get(pos..).unwrap_or(&[]))
+                    .map_err(|e| RawError::at(e.offset.saturating_add(pos), e.kind))?;
+                pos = pos.saturating_add(len);
+            }
+            Some(_) => return Err(RawError::at(pos, JsonErrorKind::ControlCharacter)),
+        }
+    }
+}
+
+/// Checks the text between a string's quotes: no raw control characters, no quote that is not
+/// escaped, only valid escapes. Returns whether it has escapes; offsets in the error are
+/// relative to `raw`.
+fn validate_string_content(raw: &str) -> Result<bool, RawError> {
+    let (end, escaped) = scan_content(raw.as_bytes(), 0)?;
+    if end < raw.len() {
+        return Err(RawError::at(end, JsonErrorKind::UnescapedQuote));
+    }
+    Ok(escaped)
 }
 
 /// A JSON string as it appears in a document: borrowed, escapes and all, and known to be valid.
@@ -342,6 +526,9 @@ fn validate_string_content(raw: &str) -> Result<(), RawError> {
 #[derive(Clone, Copy)]
 pub struct JsonStr<'a> {
     raw: &'a str,
+    /// Whether `raw` holds a backslash, found while the string was checked, so that the common
+    /// case — no escapes — is known without looking at the text again.
+    escaped: bool,
 }
 
 impl<'a> JsonStr<'a> {
@@ -349,13 +536,22 @@ impl<'a> JsonStr<'a> {
     /// an invalid escape, a lone surrogate, an unescaped `"` or a raw control character; the error
     /// position is relative to `raw`.
     pub fn new(raw: &'a str) -> Result<JsonStr<'a>, JsonError> {
-        validate_string_content(raw).map_err(|e| e.locate(raw))?;
-        Ok(JsonStr { raw })
+        let escaped = validate_string_content(raw).map_err(|e| e.locate(raw))?;
+        Ok(JsonStr { raw, escaped })
     }
 
-    /// Wraps content the scanner has already checked.
+    /// Wraps content already checked, looking for escapes again.
     pub(crate) fn from_checked(raw: &'a str) -> JsonStr<'a> {
-        JsonStr { raw }
+        JsonStr {
+            raw,
+            escaped: raw.as_bytes().contains(&b'\\'),
+        }
+    }
+
+    /// Wraps content the scanner has checked, with what it found about escapes.
+    #[inline]
+    pub(crate) const fn from_scanned(raw: &'a str, escaped: bool) -> JsonStr<'a> {
+        JsonStr { raw, escaped }
     }
 
     /// The text as written between the quotes, escapes included.
@@ -364,17 +560,15 @@ impl<'a> JsonStr<'a> {
     }
 
     /// Whether the text has escapes, so that the decoded text differs from [`raw`](Self::raw).
-    pub fn is_escaped(&self) -> bool {
-        self.raw.as_bytes().contains(&b'\\')
+    #[inline]
+    pub const fn is_escaped(&self) -> bool {
+        self.escaped
     }
 
     /// The text itself when it has no escapes.
-    pub fn as_str(&self) -> Option<&'a str> {
-        if self.is_escaped() {
-            None
-        } else {
-            Some(self.raw)
-        }
+    #[inline]
+    pub const fn as_str(&self) -> Option<&'a str> {
+        if self.escaped { None } else { Some(self.raw) }
     }
 
     /// Whether the decoded text is empty.
@@ -385,6 +579,9 @@ impl<'a> JsonStr<'a> {
     /// The length in bytes of the decoded text: the buffer size [`decode_into`](Self::decode_into)
     /// needs.
     pub fn decoded_len(&self) -> usize {
+        if !self.escaped {
+            return self.raw.len();
+        }
         self.fragments().fold(0usize, |n, f| {
             n.saturating_add(match f {
                 Fragment::Text(t) => t.len(),
@@ -395,6 +592,16 @@ impl<'a> JsonStr<'a> {
 
     /// Writes the decoded text into `buf` and returns it; or says how many bytes it needs.
     pub fn decode_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, BufferTooSmall> {
+        if !self.escaped {
+            // One copy. The bytes come from a `str`, so the UTF-8 check cannot fail; safe Rust
+            // still makes it (on ASCII it runs a word at a time).
+            let needed = self.raw.len();
+            let available = buf.len();
+            let too_small = BufferTooSmall { needed, available };
+            let dst = buf.get_mut(..needed).ok_or(too_small)?;
+            dst.copy_from_slice(self.raw.as_bytes());
+            return core::str::from_utf8(dst).map_err(|_| too_small);
+        }
         let mut w = Writer::new(buf);
         for f in self.fragments() {
             match f {
@@ -406,7 +613,16 @@ impl<'a> JsonStr<'a> {
     }
 
     /// Whether the decoded text equals `s`, without decoding into a buffer.
+    #[inline]
     pub fn eq_str(&self, s: &str) -> bool {
+        if !self.escaped {
+            return self.raw == s;
+        }
+        self.eq_str_escaped(s)
+    }
+
+    /// [`eq_str`](Self::eq_str) for text with escapes.
+    fn eq_str_escaped(&self, s: &str) -> bool {
         let mut rest = s;
         for f in self.fragments() {
             let next = match f {
@@ -591,6 +807,63 @@ pub(crate) struct Member<'a> {
     pub(crate) key: JsonStr<'a>,
     pub(crate) key_offset: usize,
     pub(crate) value: Value<'a>,
+    /// For a string value, whether it has escapes.
+    pub(crate) value_escaped: bool,
+}
+
+/// The first position at or after `pos` that does not hold whitespace (the end of `bytes` when
+/// there is none).
+#[inline(always)]
+fn skip_whitespace(bytes: &[u8], mut pos: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(pos) {
+        // `pos` is below `bytes.len()`, so this cannot overflow.
+        pos = pos.wrapping_add(1);
+    }
+    pos
+}
+
+/// The string whose opening quote is at `open` in `text`: its content, and the position after
+/// its closing quote.
+#[inline(always)]
+fn string_at(text: &str, open: usize) -> Result<(JsonStr<'_>, usize), RawError> {
+    let bytes = text.as_bytes();
+    // `open` holds a quote, so it is below `text.len()` and these cannot overflow.
+    let start = open.wrapping_add(1);
+    let end = start.wrapping_add(plain_len(bytes.get(start..).unwrap_or(&[])));
+    if bytes.get(end) == Some(&b'"') {
+        // No escapes: the common case, done. Both ends are next to a quote, so they are on
+        // character boundaries and this cannot fail.
+        if let Some(content) = slice_between(text, start, end) {
+            return Ok((JsonStr::from_scanned(content, false), end.wrapping_add(1)));
+        }
+    }
+    string_with_escapes(text, open)
+}
+
+/// `text[start..end]` when both are character boundaries, as `str::get` gives it, in a form
+/// that is always inlined (this is on the path of every string read).
+#[inline(always)]
+fn slice_between(text: &str, start: usize, end: usize) -> Option<&str> {
+    let (head, _) = text.split_at_checked(end)?;
+    let (_, content) = head.split_at_checked(start)?;
+    Some(content)
+}
+
+/// [`string_at`] when the first run of plain text does not end at the closing quote: the
+/// string has escapes, or it is broken.
+#[inline(never)]
+fn string_with_escapes(text: &str, open: usize) -> Result<(JsonStr<'_>, usize), RawError> {
+    let bytes = text.as_bytes();
+    let start = open.saturating_add(1);
+    let (end, escaped) = scan_content(bytes, start)?;
+    if bytes.get(end) != Some(&b'"') {
+        return Err(RawError::at(open, JsonErrorKind::UnterminatedString));
+    }
+    let content = text.get(start..end).unwrap_or("");
+    Ok((
+        JsonStr::from_scanned(content, escaped),
+        end.saturating_add(1),
+    ))
 }
 
 /// The reader: a position in the text.
@@ -617,37 +890,15 @@ impl<'a> Scanner<'a> {
     }
 
     fn skip_whitespace(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.bump();
-        }
+        self.pos = skip_whitespace(self.text.as_bytes(), self.pos);
     }
 
-    /// A string starting at the opening quote under the cursor; returns the content.
-    fn string(&mut self) -> Result<&'a str, RawError> {
-        let open = self.pos;
-        self.bump();
-        let start = self.pos;
-        let bytes = self.text.as_bytes();
-        loop {
-            match bytes.get(self.pos) {
-                None => return Err(RawError::at(open, JsonErrorKind::UnterminatedString)),
-                Some(b'"') => {
-                    let content = self.slice(start, self.pos);
-                    self.bump();
-                    return Ok(content);
-                }
-                Some(b'\\') => {
-                    let at = self.pos;
-                    let (_, len) = escape(bytes.get(at..).unwrap_or(&[]))
-                        .map_err(|e| RawError::at(e.offset.saturating_add(at), e.kind))?;
-                    self.pos = at.saturating_add(len);
-                }
-                Some(0x00..=0x1F) => {
-                    return Err(RawError::at(self.pos, JsonErrorKind::ControlCharacter));
-                }
-                Some(_) => self.bump(),
-            }
-        }
+    /// A string starting at the opening quote under the cursor; returns the content, with
+    /// whether it has escapes.
+    fn string(&mut self) -> Result<JsonStr<'a>, RawError> {
+        let (content, end) = string_at(self.text, self.pos)?;
+        self.pos = end;
+        Ok(content)
     }
 
     fn digits(&mut self) -> Result<(), RawError> {
@@ -701,18 +952,20 @@ impl<'a> Scanner<'a> {
     }
 
     /// A value of any kind at the cursor (after whitespace), nested values included; `depth` is
-    /// the nesting depth of the container holding it.
-    fn value(&mut self, depth: usize) -> Result<Value<'a>, RawError> {
+    /// the nesting depth of the container holding it. For a string, also whether it has escapes.
+    #[inline(never)]
+    fn value(&mut self, depth: usize) -> Result<(Value<'a>, bool), RawError> {
         self.skip_whitespace();
         let start = self.pos;
         let kind = match self.peek() {
             Some(b'"') => {
                 let content = self.string()?;
-                return Ok(Value {
+                let value = Value {
                     kind: ValueKind::String,
-                    text: content,
+                    text: content.raw(),
                     offset: start,
-                });
+                };
+                return Ok((value, content.is_escaped()));
             }
             Some(b'{' | b'[') => {
                 let is_object = self.peek() == Some(b'{');
@@ -749,11 +1002,12 @@ impl<'a> Scanner<'a> {
             }
             _ => return Err(self.expected(JsonExpected::Value)),
         };
-        Ok(Value {
+        let value = Value {
             kind,
             text: self.slice(start, self.pos),
             offset: start,
-        })
+        };
+        Ok((value, false))
     }
 
     /// Skips an object or array starting at the cursor, checking everything inside it, without
@@ -881,81 +1135,274 @@ pub(crate) fn members(text: &str) -> Members<'_> {
     }
 }
 
-impl<'a> Members<'a> {
-    fn step(&mut self) -> Result<Option<Member<'a>>, RawError> {
-        let s = &mut self.scanner;
-        loop {
-            s.skip_whitespace();
-            match self.state {
-                State::Done => return Ok(None),
-                State::Start => {
-                    if s.peek() == Some(b'{') {
-                        s.bump();
-                        self.state = State::FirstMember;
-                        continue;
-                    }
-                    // Not an object: read it anyway, so a broken text gets a syntax error and a
-                    // valid one says what it is.
-                    let value = s.value(0)?;
-                    s.skip_whitespace();
-                    if s.peek().is_some() {
-                        return Err(s.expected(JsonExpected::End));
-                    }
-                    return Err(RawError::at(
-                        value.offset,
-                        JsonErrorKind::NotAnObject(value.kind),
-                    ));
-                }
-                State::FirstMember => {
-                    if s.peek() == Some(b'}') {
-                        s.bump();
-                        return self.finish();
-                    }
-                    return self.member().map(Some);
-                }
-                State::NextMember => match s.peek() {
-                    Some(b',') => {
-                        s.bump();
-                        return self.member().map(Some);
-                    }
-                    Some(b'}') => {
-                        s.bump();
-                        return self.finish();
-                    }
-                    _ => return Err(s.expected(JsonExpected::CommaOrObjectEnd)),
-                },
+/// What [`each_member`] hands the members of an object to.
+pub(crate) trait Visitor<'a> {
+    /// The key that probably comes next, if there is a guess. A document written in a known
+    /// order (IMDS writes its keys always in the same order) then has each key recognised by a
+    /// comparison, without scanning it and looking it up. The key must be plain text: no `"`,
+    /// `\` or control characters.
+    fn expected_key(&self) -> Option<&'static str>;
+
+    /// A member, in order; `expected` when its key is the one
+    /// [`expected_key`](Self::expected_key) gave (then `member.key` is that `&'static str`).
+    fn member(&mut self, member: Member<'a>, expected: bool);
+}
+
+/// Reads the object in `text`, handing each member to `visitor` in order as it is read, then
+/// checks that nothing but whitespace follows. Stops at the first problem; the members before it
+/// have been visited. This is [`members`] without the iterator's state between calls, for
+/// the documents, which read every member anyway.
+#[inline(always)]
+pub(crate) fn each_member<'a>(
+    text: &'a str,
+    visitor: &mut impl Visitor<'a>,
+) -> Result<(), RawError> {
+    let bytes = text.as_bytes();
+    let mut m = members(text);
+    let open = skip_whitespace(bytes, 0);
+    let first = if bytes.get(open) == Some(&b'{') {
+        m.state = State::FirstMember;
+        skip_whitespace(bytes, open.wrapping_add(1))
+    } else {
+        m.start(open)?
+    };
+    if bytes.get(first) == Some(&b'}') {
+        return m.finish(first.wrapping_add(1)).map(|_| ());
+    }
+    let mut pos = first;
+    loop {
+        // IMDS's own layout with the expected key and a string value without escapes, read in
+        // one go; anything else (or any doubt) goes through `member`, which reads the same
+        // member the general way.
+        let expected = visitor.expected_key();
+        let end = match expected.and_then(|k| imds_member_at(text, pos, k)) {
+            Some((member, end)) => {
+                visitor.member(member, true);
+                end
+            }
+            None => {
+                let (member, expected) = m.member(pos, expected)?;
+                visitor.member(member, expected);
+                m.scanner.pos
+            }
+        };
+        // IMDS's own layout between members (`,`, a line break and two spaces before the next
+        // key) first, then anything else. The bytes are ASCII, so `end + 4` is in the text.
+        if bytes.get(end..end.wrapping_add(5)) == Some(b",\n  \"") {
+            pos = end.wrapping_add(4);
+            continue;
+        }
+        let next = skip_whitespace(bytes, end);
+        match bytes.get(next) {
+            Some(b',') => pos = next.wrapping_add(1),
+            Some(b'}') => return m.finish(next.wrapping_add(1)).map(|_| ()),
+            _ => {
+                return Err(RawError::at(
+                    next,
+                    JsonErrorKind::Expected(JsonExpected::CommaOrObjectEnd),
+                ));
             }
         }
     }
+}
 
-    fn member(&mut self) -> Result<Member<'a>, RawError> {
+/// The member at `pos` when it is written as IMDS writes its members — `"key" : "value"` —
+/// with `key` as its key and a value without escapes; and the position after it. `None` when
+/// it is anything else (which may be valid all the same).
+#[inline(always)]
+fn imds_member_at<'a>(text: &'a str, pos: usize, key: &'static str) -> Option<(Member<'a>, usize)> {
+    let bytes = text.as_bytes();
+    if bytes.get(pos) != Some(&b'"') || !is_key_at(bytes, pos.wrapping_add(1), key) {
+        return None;
+    }
+    // The key, its closing quote and ` : "` are ASCII, so these positions are in the text.
+    let after_key = pos.wrapping_add(key.len()).wrapping_add(2);
+    if bytes.get(after_key..after_key.wrapping_add(4)) != Some(b" : \"") {
+        return None;
+    }
+    let offset = after_key.wrapping_add(3);
+    let start = offset.wrapping_add(1);
+    let end = start.wrapping_add(plain_len(bytes.get(start..).unwrap_or(&[])));
+    if bytes.get(end) != Some(&b'"') {
+        return None;
+    }
+    let member = Member {
+        key: JsonStr::from_scanned(key, false),
+        key_offset: pos,
+        value: Value {
+            kind: ValueKind::String,
+            text: slice_between(text, start, end)?,
+            offset,
+        },
+        value_escaped: false,
+    };
+    Some((member, end.wrapping_add(1)))
+}
+
+/// Whether the string content starting at `start` is exactly `key` (plain text), that is,
+/// `key` followed by the closing quote.
+#[inline(always)]
+fn is_key_at(bytes: &[u8], start: usize, key: &str) -> bool {
+    let key = key.as_bytes();
+    let Some(found) = bytes.get(start..) else {
+        return false;
+    };
+    found.get(key.len()) == Some(&b'"')
+        && found
+            .get(..key.len())
+            .is_some_and(|found| same_short(found, key))
+}
+
+/// `a == b`; short ones (keys) of the same length are compared as two overlapping words
+/// rather than through a call to `memcmp`.
+#[inline(always)]
+pub(crate) fn same_short(a: &[u8], b: &[u8]) -> bool {
+    fn head<const K: usize>(s: &[u8]) -> Option<&[u8; K]> {
+        s.first_chunk::<K>()
+    }
+    fn tail<const K: usize>(s: &[u8]) -> Option<&[u8; K]> {
+        s.last_chunk::<K>()
+    }
+    a.len() == b.len()
+        && match a.len() {
+            8..=16 => head::<8>(a) == head::<8>(b) && tail::<8>(a) == tail::<8>(b),
+            4..=7 => head::<4>(a) == head::<4>(b) && tail::<4>(a) == tail::<4>(b),
+            _ => a == b,
+        }
+}
+
+impl<'a> Members<'a> {
+    #[inline(always)]
+    fn step(&mut self) -> Result<Option<Member<'a>>, RawError> {
+        let bytes = self.scanner.text.as_bytes();
+        let mut pos = skip_whitespace(bytes, self.scanner.pos);
+        if self.state == State::Start {
+            pos = self.start(pos)?;
+        }
+        match self.state {
+            State::NextMember => match bytes.get(pos) {
+                Some(b',') => self.member(pos.wrapping_add(1), None).map(|(m, _)| Some(m)),
+                Some(b'}') => self.finish(pos.wrapping_add(1)),
+                _ => Err(RawError::at(
+                    pos,
+                    JsonErrorKind::Expected(JsonExpected::CommaOrObjectEnd),
+                )),
+            },
+            State::FirstMember => match bytes.get(pos) {
+                Some(b'}') => self.finish(pos.wrapping_add(1)),
+                _ => self.member(pos, None).map(|(m, _)| Some(m)),
+            },
+            State::Start | State::Done => Ok(None),
+        }
+    }
+
+    /// The start of the text, at its first byte that is not whitespace: the opening brace, and
+    /// the position of what follows it (after whitespace).
+    #[inline(never)]
+    fn start(&mut self, pos: usize) -> Result<usize, RawError> {
         let s = &mut self.scanner;
-        s.skip_whitespace();
-        if s.peek() != Some(b'"') {
-            return Err(s.expected(JsonExpected::Key));
+        s.pos = pos;
+        if s.peek() == Some(b'{') {
+            s.bump();
+            s.skip_whitespace();
+            self.state = State::FirstMember;
+            return Ok(s.pos);
         }
-        let key_offset = s.pos;
-        let key = JsonStr::from_checked(s.string()?);
+        // Not an object: read it anyway, so a broken text gets a syntax error and a valid one
+        // says what it is.
+        let (value, _) = s.value(0)?;
         s.skip_whitespace();
-        if s.peek() != Some(b':') {
-            return Err(s.expected(JsonExpected::Colon));
+        if s.peek().is_some() {
+            return Err(s.expected(JsonExpected::End));
         }
-        s.bump();
-        // Members of the top-level object sit at depth 1.
-        let value = s.value(1)?;
+        Err(RawError::at(
+            value.offset,
+            JsonErrorKind::NotAnObject(value.kind),
+        ))
+    }
+
+    /// A member whose key is the first thing after `pos` but whitespace; and whether its key is
+    /// `expected` (see [`Visitor::expected_key`]).
+    #[inline(always)]
+    fn member(
+        &mut self,
+        pos: usize,
+        expected: Option<&'static str>,
+    ) -> Result<(Member<'a>, bool), RawError> {
+        let text = self.scanner.text;
+        let bytes = text.as_bytes();
+        let key_offset = skip_whitespace(bytes, pos);
+        if bytes.get(key_offset) != Some(&b'"') {
+            return Err(RawError::at(
+                key_offset,
+                JsonErrorKind::Expected(JsonExpected::Key),
+            ));
+        }
+        let start = key_offset.wrapping_add(1);
+        let (key, after_key, is_expected) = match expected {
+            Some(k) if is_key_at(bytes, start, k) => (
+                JsonStr::from_scanned(k, false),
+                // `start + k.len()` holds the closing quote, so this is in the text.
+                start.wrapping_add(k.len()).wrapping_add(1),
+                true,
+            ),
+            _ => {
+                let (key, after_key) = string_at(text, key_offset)?;
+                (key, after_key, false)
+            }
+        };
+        // IMDS's own layout (` : ` and a string) first; anything else is read the long way.
+        // The four bytes are ASCII, so `after_key + 4` is a position in the text and the
+        // additions cannot overflow.
+        let offset = match bytes.get(after_key..after_key.wrapping_add(4)) {
+            Some(b" : \"") => after_key.wrapping_add(3),
+            _ => {
+                let colon = skip_whitespace(bytes, after_key);
+                if bytes.get(colon) != Some(&b':') {
+                    return Err(RawError::at(
+                        colon,
+                        JsonErrorKind::Expected(JsonExpected::Colon),
+                    ));
+                }
+                skip_whitespace(bytes, colon.wrapping_add(1))
+            }
+        };
+        let (value, value_escaped) = if bytes.get(offset) == Some(&b'"') {
+            let (content, end) = string_at(text, offset)?;
+            self.scanner.pos = end;
+            let value = Value {
+                kind: ValueKind::String,
+                text: content.raw(),
+                offset,
+            };
+            (value, content.is_escaped())
+        } else {
+            self.scanner.pos = offset;
+            // Members of the top-level object sit at depth 1.
+            self.scanner.value(1)?
+        };
         self.state = State::NextMember;
-        Ok(Member {
+        let member = Member {
             key,
             key_offset,
             value,
-        })
+            value_escaped,
+        };
+        Ok((member, is_expected))
     }
 
-    fn finish(&mut self) -> Result<Option<Member<'a>>, RawError> {
+    /// After the closing brace at `pos - 1`: only whitespace may follow.
+    #[inline(always)]
+    fn finish(&mut self, pos: usize) -> Result<Option<Member<'a>>, RawError> {
         self.state = State::Done;
-        self.scanner.skip_whitespace();
-        if self.scanner.peek().is_some() {
-            return Err(self.scanner.expected(JsonExpected::End));
+        let bytes = self.scanner.text.as_bytes();
+        let end = skip_whitespace(bytes, pos);
+        self.scanner.pos = end;
+        if end < bytes.len() {
+            return Err(RawError::at(
+                end,
+                JsonErrorKind::Expected(JsonExpected::End),
+            ));
         }
         Ok(None)
     }
@@ -1332,5 +1779,254 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The first byte that ends plain string text, one byte at a time: what the word-at-a-time
+    /// scan must agree with.
+    fn plain_len_bytewise(bytes: &[u8]) -> usize {
+        bytes
+            .iter()
+            .position(|&b| matches!(b, b'"' | b'\\' | 0x00..=0x1F))
+            .unwrap_or(bytes.len())
+    }
+
+    #[test]
+    fn specials_marks_exactly_the_special_bytes() {
+        for b in 0..=255u8 {
+            let special = matches!(b, b'"' | b'\\' | 0x00..=0x1F);
+            for lane in 0..8 {
+                for filler in [b'A', b' ', b'#', b'[', b']', 0x7F, 0x80, 0xA2, 0xDC, 0xFF] {
+                    let mut w = [filler; 8];
+                    w[lane] = b;
+                    let word = u64::from_le_bytes(w);
+                    let mark = specials(word);
+                    if special {
+                        assert_ne!(mark, 0, "{b:#04x} in lane {lane} among {filler:#04x}");
+                        assert_eq!(first_marked(mark), lane, "{b:#04x} among {filler:#04x}");
+                        // The cheap test never misses what the exact one finds.
+                        assert_ne!(maybe_specials(word) & splat(0x80), 0);
+                    } else {
+                        assert_eq!(mark, 0, "{b:#04x} in lane {lane} among {filler:#04x}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_len_finds_the_first_special_byte_at_any_length_and_place() {
+        let lengths = (0..=80).chain([
+            95, 96, 97, 127, 128, 129, 159, 160, 161, 191, 192, 193, 255, 256, 300, 319, 320, 321,
+            448, 449,
+        ]);
+        let mut buf = [0u8; 449];
+        let mut checked = 0u32;
+        for len in lengths {
+            // Plain ASCII, and bytes beyond ASCII (which set off the cheap block test).
+            for filler in [b'A', b' ', 0x7F, 0x80, 0xA2, 0xFF] {
+                let text = &mut buf[..len];
+                text.fill(filler);
+                assert_eq!(plain_len(text), len, "{len} × {filler:#04x}");
+                for at in 0..len {
+                    for special in [b'"', b'\\', 0x00, 0x1F] {
+                        text.fill(filler);
+                        text[at] = special;
+                        // A second special later must not matter.
+                        if at + 9 < len {
+                            text[at + 9] = b'"';
+                        }
+                        assert_eq!(
+                            plain_len(text),
+                            plain_len_bytewise(text),
+                            "{special:#04x} at {at} of {len} × {filler:#04x}"
+                        );
+                        assert_eq!(plain_len(text), at);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 100_000);
+    }
+
+    /// Reads `text` with [`each_member`], guessing keys from `expect`, and checks that every
+    /// member and the outcome are what the [`members`] iterator reads.
+    fn each_member_agrees(text: &str, expect: &'static [&'static str]) {
+        struct Lockstep<'a> {
+            text: &'a str,
+            iter: Members<'a>,
+            expect: &'static [&'static str],
+            next: usize,
+            guessed: usize,
+        }
+        impl<'a> Visitor<'a> for Lockstep<'a> {
+            fn expected_key(&self) -> Option<&'static str> {
+                self.expect.get(self.next).copied()
+            }
+            fn member(&mut self, m: Member<'a>, expected: bool) {
+                let text = self.text;
+                let other = match self.iter.next() {
+                    Some(Ok(other)) => other,
+                    found => panic!("{text:?}: visited {:?}, the iterator has {found:?}", m.key),
+                };
+                assert_eq!(m.key.raw(), other.key.raw(), "{text:?}");
+                assert_eq!(m.key.is_escaped(), other.key.is_escaped(), "{text:?}");
+                assert_eq!(m.key_offset, other.key_offset, "{text:?}");
+                assert_eq!(m.value, other.value, "{text:?}");
+                assert_eq!(m.value_escaped, other.value_escaped, "{text:?}");
+                if expected {
+                    assert_eq!(Some(m.key.raw()), self.expected_key(), "{text:?}");
+                    self.guessed += 1;
+                }
+                let found = self.expect.iter().position(|k| m.key.eq_str(k));
+                self.next = found.map_or(self.next, |i| i + 1);
+            }
+        }
+        let mut lockstep = Lockstep {
+            text,
+            iter: members(text),
+            expect,
+            next: 0,
+            guessed: 0,
+        };
+        let read = each_member(text, &mut lockstep);
+        match (read, lockstep.iter.next()) {
+            (Ok(()), None) => {}
+            (Err(e), Some(Err(other))) => assert_eq!(e.locate(text), other, "{text:?}"),
+            (read, rest) => panic!("{text:?}: each_member gave {read:?}, the iterator {rest:?}"),
+        }
+        assert!(lockstep.iter.next().is_none(), "{text:?}");
+    }
+
+    #[test]
+    fn each_member_reads_as_the_iterator_does() {
+        const EXPECT: &[&str] = &["Code", "LastUpdated", "Type", "AccessKeyId", "Token"];
+        let texts = [
+            "{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-11-29T01:43:09Z\",\n  \
+             \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"ASIAEXAMPLE\",\n  \
+             \"Token\" : \"IQoJb3JpZ2luX2VjEBWysSyja9gtlTrjE1CgxoAYUeyUNPWCHgxbJ56T9bJ0BnZCeyA3tP\"\n}",
+            r#"{"Code":"Success","LastUpdated":"x","Type":"AWS-HMAC","AccessKeyId":"A","Token":"T"}"#,
+            r#"{"Token":"T","Code":"C","Type":"y","Code":"again","Codes":1,"Cod":2,"Cod\u0065":3}"#,
+            "{ \"Code\" :\"x\" ,\"Type\"\t:\r\n\"y\" ,\n  \"AccessKeyId\"  : [1, {\"a\": \"b\"}],\n \
+             \"Token\": null }",
+            "{\n  \"Code\" : 1,\n  \"LastUpdated\" : true,\n  \"Type\" : {\"Code\":\"x\"},\n  \"x\" : \"\"}",
+            r#"{"Code\"":"a","Code\\":"b","Code":"c\"d","LastUpdated":"\u00e9\ud83d\ude00"}"#,
+            "{}",
+            " { } ",
+            "{\n  \"Code\" : \"x\",\n  \"LastUpdated\" : \"y\"\n}\n",
+        ];
+        for text in texts {
+            each_member_agrees(text, EXPECT);
+            each_member_agrees(text, &[]);
+            let bytes = text.as_bytes();
+            for end in 0..bytes.len() {
+                if let Ok(t) = core::str::from_utf8(&bytes[..end]) {
+                    each_member_agrees(t, EXPECT);
+                }
+            }
+            let mut buf = [0u8; 256];
+            for i in 0..bytes.len() {
+                for b in [b'"', b'\\', b'{', b'}', b',', b':', b' ', b'\n', b'C', 0x01] {
+                    buf[..bytes.len()].copy_from_slice(bytes);
+                    buf[i] = b;
+                    if let Ok(t) = core::str::from_utf8(&buf[..bytes.len()]) {
+                        each_member_agrees(t, EXPECT);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn same_short_is_equality() {
+        let words: [&[u8]; 12] = [
+            b"",
+            b"a",
+            b"abc",
+            b"abcd",
+            b"abce",
+            b"abcdefg",
+            b"abcdefgh",
+            b"AAAAAAAAB",
+            b"AAAAAAAAAB",
+            b"AAAAAAAAAAAAAAAB",
+            b"AAAAAAAAAAAAAAAAB",
+            b"AAAAAAAAAAAAAAAAAB",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(same_short(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn layouts_around_the_imds_fast_paths() {
+        // IMDS's own layout and its near misses read alike; errors point where they should.
+        for text in [
+            "{\n  \"a\" : \"x\",\n  \"b\" : \"y\"\n}",
+            "{\n  \"a\" :  \"x\",\n   \"b\" :\"y\"}",
+            "{\n  \"a\" : 1,\n  \"b\" : [\"y\"]}",
+            "{\"a\" :\n\"x\" , \"b\"\n:\t\"y\"}",
+        ] {
+            assert_eq!(count(text), Ok(2), "{text:?}");
+        }
+        let cases: &[(&str, usize, JsonErrorKind)] = &[
+            // Offsets: `{` 0, `"a"` 4–6, `:` 8, `"x"` 10–12, `,` 13, line break 14.
+            ("{\n  \"a\" : \"x\",\n  }", 17, expected(JsonExpected::Key)),
+            (
+                "{\n  \"a\" : \"x\",\n  \"",
+                17,
+                JsonErrorKind::UnterminatedString,
+            ),
+            (
+                "{\n  \"a\" : \"x\",\n  \"b\" \"y\"}",
+                21,
+                expected(JsonExpected::Colon),
+            ),
+            (
+                "{\n  \"a\" : \"x\"\n  \"b\" : \"y\"}",
+                16,
+                expected(JsonExpected::CommaOrObjectEnd),
+            ),
+            ("{\n  \"a\" : \"x", 10, JsonErrorKind::UnterminatedString),
+            ("{\n  \"a\" : ", 10, expected(JsonExpected::Value)),
+            ("{\n  \"a\" :", 9, expected(JsonExpected::Value)),
+        ];
+        for &(text, offset, kind) in cases {
+            assert_eq!(err(text), (offset, kind), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn json_str_knows_whether_it_has_escapes() {
+        // The scanner's answer and `JsonStr::new`'s agree with a look for a backslash.
+        let text = r#"{"a":"plain","b":"x\/y","c":"","d":"\\","e":"long plain text, well over thirty-two bytes"}"#;
+        for m in members(text) {
+            let m = m.unwrap();
+            let raw = m.value.text;
+            let from_text = JsonStr::new(raw).unwrap();
+            assert_eq!(m.value_escaped, raw.contains('\\'), "{raw}");
+            assert_eq!(from_text.is_escaped(), raw.contains('\\'), "{raw}");
+            assert_eq!(from_text.as_str().is_some(), !raw.contains('\\'), "{raw}");
+        }
+        // Unescaped text is copied in one go; the buffer may be exactly its size.
+        let plain = JsonStr::new("ASIAQ3EGUCTVEXAMPLE7").unwrap();
+        let mut exact = [0u8; 20];
+        assert_eq!(
+            plain.decode_into(&mut exact).unwrap(),
+            "ASIAQ3EGUCTVEXAMPLE7"
+        );
+        assert_eq!(plain.decoded_len(), 20);
+        let mut short = [0u8; 19];
+        assert_eq!(
+            plain.decode_into(&mut short),
+            Err(BufferTooSmall {
+                needed: 20,
+                available: 19
+            })
+        );
+        assert!(plain.eq_str("ASIAQ3EGUCTVEXAMPLE7"));
+        assert!(!plain.eq_str("ASIAQ3EGUCTVEXAMPLE"));
     }
 }

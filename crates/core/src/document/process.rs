@@ -16,6 +16,8 @@ const SESSION_TOKEN: &str = "SessionToken";
 const EXPIRATION: &str = "Expiration";
 const ACCOUNT_ID: &str = "AccountId";
 
+/// The keys of `credential_process` output, in the order the AWS documentation shows them (the
+/// reader guesses that each key is the one after the last).
 const PROCESS_KEYS: [&str; 6] = [
     VERSION,
     ACCESS_KEY_ID,
@@ -24,6 +26,11 @@ const PROCESS_KEYS: [&str; 6] = [
     EXPIRATION,
     ACCOUNT_ID,
 ];
+
+key_list!(
+    /// [`PROCESS_KEYS`] as a type (see [`KeyList`](super::KeyList)).
+    ProcessKeys = PROCESS_KEYS[6]
+);
 
 /// What a `credential_process` command prints on standard output, once it has exited with
 /// status 0:
@@ -84,7 +91,7 @@ pub struct ProcessCredentials<'a> {
 impl<'a> ProcessCredentials<'a> {
     /// Reads the output of a command.
     pub fn parse(text: &'a str) -> Result<ProcessCredentials<'a>, DocumentError> {
-        let f = Fields::read(text, Document::ProcessOutput, PROCESS_KEYS)?;
+        let f = Fields::read(text, Document::ProcessOutput, ProcessKeys)?;
         match f.value(VERSION) {
             Some(v) if is_one(v) => {}
             v => {
