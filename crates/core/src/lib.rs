@@ -46,6 +46,7 @@
 )]
 
 pub mod buf;
+pub mod chain;
 pub mod container;
 pub mod document;
 pub mod http;
