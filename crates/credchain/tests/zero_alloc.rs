@@ -1,0 +1,148 @@
+//! A cache hit allocates nothing (issue 4, part 5): a counting global allocator watches
+//! `CredentialsCache::get` polled to completion on a hit, in the states where the machine says
+//! to serve the cached set.
+//!
+//! The counter is per thread, so other threads (the harness, tokio workers) do not disturb a
+//! measurement.
+
+#![allow(unsafe_code)] // a GlobalAlloc impl is unsafe by definition; it only forwards to System.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use credchain::{
+    Credentials, CredentialsCache, FixedRandom, ManualClock, RefreshPolicy, StaticProvider,
+};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn bump() {
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get().saturating_add(1)));
+}
+
+// SAFETY: every method forwards to the system allocator unchanged; counting touches only a
+// const-initialised thread-local `Cell`, which never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        bump();
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract; we pass it on.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        bump();
+        // SAFETY: as above.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        bump();
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn count<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    let before = ALLOCATIONS.with(Cell::get);
+    let r = f();
+    (r, ALLOCATIONS.with(Cell::get) - before)
+}
+
+/// Polls `fut` once with a no-op waker; a hit is ready at once.
+fn poll_once<F: Future>(fut: F) -> Poll<F::Output> {
+    let mut fut = pin!(fut);
+    fut.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+}
+
+fn hit(cache: &CredentialsCache<StaticProvider>) -> (Arc<Credentials>, u64) {
+    count(|| match poll_once(cache.get()) {
+        Poll::Ready(Ok(c)) => black_box(c),
+        other => panic!("not a hit: {other:?}"),
+    })
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let (_, n) = count(|| black_box(Vec::<u64>::with_capacity(black_box(16))));
+    assert_eq!(n, 1);
+    let (_, n) = count(|| black_box(Arc::new(black_box(5u64))));
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn a_cache_hit_allocates_nothing() {
+    let clock = ManualClock::at_unix_secs(1_700_000_000);
+    let seed = Credentials::new("ASIAEXAMPLE", "secret", Some("token".into()), "iam-role")
+        .with_expiry(Some(
+            std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + 3600),
+        ));
+    for policy in [RefreshPolicy::botocore(), RefreshPolicy::cross_sdk()] {
+        let cache = CredentialsCache::builder(StaticProvider::new(seed.clone()))
+            .policy(policy)
+            .clock(clock.clone())
+            .random(FixedRandom(0))
+            .seed(seed.clone())
+            .build();
+        // Warm up anything lazily initialised (tracing's call-site registration).
+        let _ = hit(&cache);
+        let mut total = 0;
+        for _ in 0..10_000 {
+            let (c, n) = hit(&cache);
+            assert_eq!(c.access_key_id(), "ASIAEXAMPLE");
+            total += n;
+        }
+        assert_eq!(total, 0, "{policy:?}: {total} allocations over 10,000 hits");
+    }
+}
+
+#[test]
+fn a_hit_on_the_system_clock_allocates_nothing() {
+    // The default clock and random source, credentials without an expiry.
+    let cache = CredentialsCache::new(StaticProvider::new(Credentials::new(
+        "AKIDEXAMPLE",
+        "secret",
+        None,
+        "explicit",
+    )));
+    let _ = hit(&cache); // the first call fetches (outside a runtime: inline)
+    let mut total = 0;
+    for _ in 0..10_000 {
+        total += hit(&cache).1;
+    }
+    assert_eq!(total, 0);
+}
+
+#[test]
+fn a_fetch_does_allocate() {
+    // The counter would see a fetch: the hit numbers above are not a blind spot.
+    let cache = CredentialsCache::new(StaticProvider::new(Credentials::new(
+        "AKIDEXAMPLE",
+        "secret",
+        None,
+        "explicit",
+    )));
+    let (_, n) = hit(&cache);
+    assert!(n >= 1, "a fetch made {n} allocations");
+}
