@@ -18,6 +18,7 @@ input layout of each target.
 """
 
 import base64
+import http
 import json
 import re
 import shutil
@@ -80,6 +81,9 @@ TARGETS = [
     "json_str",
     "timestamp",
     "refresh_machine",
+    "http_response",
+    "imds_machine",
+    "container_machine",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -473,6 +477,256 @@ def hand_refresh():
 
 
 # ---------------------------------------------------------------------------------------------
+# HTTP responses (fuzz_targets/http_response.rs): setup byte, size byte, cut count, cut points
+# (little-endian u16), then the stream.
+
+
+def http_seed(stream: bytes, flags: int = 0, size: int = 0, cuts=()) -> bytes:
+    return bytes([flags, size, len(cuts)]) + b"".join(struct.pack("<H", c) for c in cuts) + stream
+
+
+def raw_response(version: str, status: int, headers, body: bytes) -> bytes:
+    try:
+        reason = http.HTTPStatus(status).phrase
+    except ValueError:
+        reason = ""
+    head = f"{version} {status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
+    return head.encode("latin-1") + b"\r\n" + body
+
+
+def chunked(body: bytes, size: int = 7) -> bytes:
+    out = b"".join(
+        b"%x\r\n" % len(body[i : i + size]) + body[i : i + size] + b"\r\n" for i in range(0, len(body), size)
+    )
+    return out + b"0\r\nX-Trailer: t\r\n\r\n"
+
+
+def traffic_responses(td: Path):
+    """(case, uri, status, headers, body) of every IMDS / container response recorded in an
+    http-traffic.json."""
+    for f in sorted(td.glob("**/http-traffic.json")):
+        events = json.loads(f.read_text())["events"]
+        uris, heads, bodies = {}, {}, {}
+        for e in events:
+            cid, a = e["connection_id"], e["action"]
+            if "Request" in a:
+                uris[cid] = a["Request"]["request"]["uri"]
+            elif "Response" in a and "Ok" in a["Response"]["response"]:
+                heads[cid] = a["Response"]["response"]["Ok"]
+            elif "Data" in a and a["Data"]["direction"] == "Response":
+                data = a["Data"]["data"]
+                body = data["Utf8"].encode() if "Utf8" in data else base64.b64decode(data.get("Base64", ""))
+                bodies[cid] = bodies.get(cid, b"") + body
+        for cid, head in sorted(heads.items()):
+            uri = uris.get(cid, "")
+            if "169.254.169.254" in uri or "169.254.170." in uri:
+                headers = [(k, v) for k, vs in head.get("headers", {}).items() for v in vs]
+                yield f.parent.name, uri, head["status"], headers, bodies.get(cid, b"")
+
+
+HAND_HTTP = [
+    # (name, setup byte, size byte, cuts, stream)
+    ("token-ttl", 0x04, 0, [17, 18], b"HTTP/1.1 200 OK\r\nx-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 20\r\n\r\nAQAEAFakeToken-xyz=="),
+    ("put-404", 0x01, 0, [], b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+    ("chunked-ext-trailer", 0, 0, [30, 31, 50], b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\nA\r\n0123456789\r\n0\r\nT: v\r\n\r\nnext"),
+    ("chunked-bare-lf", 0, 0, [], b"HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n4\nrole\n0\n\n"),
+    ("until-close-http10", 0, 0, [9], b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\nweb-role\n"),
+    ("interim-100-103", 0, 0, [5, 40], b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+    ("head-with-length", 0x02, 0, [], b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n"),
+    ("no-content", 0, 0, [], b"HTTP/1.1 204 No Content\r\nContent-Length: 3\r\n\r\nabc"),
+    ("small-caps", 0x10, 0, [7], b"HTTP/1.1 404 Not Found\nContent-Length: 9\n\nnot found"),
+    ("small-buffer", 0x20, 40, [], b"HTTP/1.1 200 OK\r\nContent-Length: 64\r\n\r\n" + b"x" * 64),
+    ("scaled-caps", 0x30, 60, [20], b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nContent-Length: 4\r\n\r\nbody"),
+    ("error-both-framings", 0, 0, [], b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+    ("error-duplicate-length", 0, 0, [], b"HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\nabc"),
+    ("error-te-gzip", 0, 0, [], b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
+    ("error-te-http10", 0, 0, [], b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+    ("error-folding", 0, 0, [], b"HTTP/1.1 200 OK\r\nA: 1\r\n  continued\r\n\r\n"),
+    ("error-bare-cr", 0, 0, [], b"HTTP/1.1 200 OK\rContent-Length: 0\r\n\r\n"),
+    ("error-101", 0, 0, [], b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n"),
+    ("error-chunk-overflow", 0, 0, [], b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000000\r\n"),
+    ("error-truncated-body", 0, 0, [], b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"),
+    ("error-empty", 0, 0, [], b""),
+    ("error-version", 0, 0, [], b"HTTP/2 200\r\n\r\n"),
+]
+
+# ---------------------------------------------------------------------------------------------
+# The IMDS machine (fuzz_targets/imds_machine.rs): configuration bytes, then events.
+
+IMDS_CREDCHAIN = 0b00111100  # every improvement, botocore's static stability
+IMDS_STATUS = {200: 0, 401: 1, 400: 2, 403: 3, 404: 4, 405: 5, 500: 6, 503: 7, 301: 8}
+
+
+def arbitrary(body: bytes) -> bytes:
+    """A body selector for arbitrary bytes of the input (imds_machine)."""
+    if len(body) < 63:
+        return bytes([len(body) * 4 + 2]) + body
+    return bytes([63 * 4 + 2]) + struct.pack("<H", len(body)) + body
+
+
+def imds(events, flags=IMDS_CREDCHAIN, attempts=1, timeout=0, endpoint=0, op=0) -> bytes:
+    return bytes([flags, attempts, timeout, endpoint, op]) + b"".join(events)
+
+
+def ok(i=0, ttl=None) -> bytes:
+    """Event 0: `200` with the stage's document `i`; TTL none or `TTLS[ttl]`."""
+    return bytes([0, i * 4, 0 if ttl is None else 1 + 4 * ttl])
+
+
+def status(code: int, body=b"") -> bytes:
+    """Event 1: a status of `STATUSES`, arbitrary body, no TTL."""
+    return bytes([1, IMDS_STATUS[code]]) + arbitrary(body) + bytes([0])
+
+
+def raw_status(code: int, body: bytes) -> bytes:
+    """Event 2: any status, arbitrary body."""
+    return bytes([2]) + struct.pack("<H", code) + arbitrary(body)
+
+
+TRANSPORT = {"connect": 0, "connect-timeout": 1, "read-timeout": 2, "closed": 3, "other": 4}
+TIMEOUT = bytes([4])
+
+
+def transport(kind: str) -> bytes:
+    return bytes([3, TRANSPORT[kind]])
+
+
+def advance_secs(n: int) -> bytes:
+    return bytes([5, 1]) + struct.pack("<H", n)
+
+
+HAND_IMDS_SCRIPTS = [
+    ("role-then-reuse", imds([ok(0, ttl=1), ok(0), ok(0), b"\x00", ok(0), ok(0)])),
+    ("token-404-v1", imds([status(404), ok(0), ok(0)])),
+    ("token-403-405", imds([status(403), ok(0), ok(0), b"\x00", status(405), ok(1), ok(1)])),
+    ("token-400", imds([status(400)])),
+    ("token-500-retried", imds([status(500), status(500), status(500), ok(0), ok(0)], attempts=3)),
+    ("token-read-timeout", imds([TIMEOUT, ok(0), ok(0)])),
+    ("token-connect-errors", imds([transport("connect"), transport("closed"), ok(0), ok(0)], attempts=2)),
+    ("v1-disabled-404", imds([status(404)], flags=IMDS_CREDCHAIN | 1)),
+    ("v1-disabled-empty-token", imds([ok(1), ok(0)], flags=IMDS_CREDCHAIN | 1)),
+    ("disabled", imds([ok(0)], flags=IMDS_CREDCHAIN | 2)),
+    ("renew-on-401", imds([ok(0), status(401), ok(4), ok(0), status(401), ok(0)], attempts=2)),
+    ("failure-code", imds([ok(0), ok(0), ok(2)])),
+    ("botocore-failure-code-with-credentials", imds([ok(0), ok(0), ok(3)], flags=0)),
+    ("botocore-401-not-renewed", imds([ok(0), status(401), status(401)], flags=0, attempts=2)),
+    ("session-token", imds([ok(0), ok(0), ok(1)])),
+    ("bad-json-retried", imds([ok(0), ok(0), ok(6), ok(0)], attempts=2)),
+    ("get-read-timeouts", imds([ok(0), TIMEOUT, TIMEOUT, ok(0), ok(0)], attempts=3)),
+    ("transport-other", imds([ok(0), transport("other")])),
+    ("iam-info", imds([ok(0), ok(0)], op=1)),
+    ("iam-info-failure", imds([ok(0), ok(1)], op=1)),
+    ("identity-credentials", imds([ok(0), ok(0)], op=2)),
+    ("small-buffers", imds([bytes([9, 10]), ok(0), bytes([9, 3]), ok(0), bytes([9, 60]), ok(0)])),
+    ("ttl-600-expires", imds([ok(0, ttl=1), ok(0), ok(0), b"\x00", advance_secs(481), ok(0), ok(0), b"\x00"])),
+    ("forget-token", imds([ok(0, ttl=0), ok(0), ok(0), b"\x00", bytes([8]), ok(0), ok(0)])),
+    ("stray-replies", imds([bytes([7, 0]), ok(0), bytes([7, 1]), ok(0), bytes([7, 5]), ok(0)])),
+    ("abandon-and-restart", imds([ok(0), bytes([6, 1]), ok(0), ok(0)])),
+    ("custom-endpoint-user-agent", imds([ok(0), ok(0), ok(0)], endpoint=3 | 8)),
+    ("ipv6", imds([status(404), ok(0), ok(0)], endpoint=1)),
+    ("unusable-endpoint", imds([ok(0)], endpoint=4)),
+    ("bad-port", imds([ok(0)], endpoint=5)),
+    ("zero-timeout", imds([ok(0)], timeout=2)),
+    ("huge-timeout", imds([TIMEOUT, TIMEOUT], timeout=6, attempts=2)),
+    ("zero-attempts", imds([ok(0)], attempts=0)),
+    ("illegal-token", imds([ok(2)])),
+    ("role-name-odd", imds([ok(0), ok(2), ok(0), b"\x00", ok(4), ok(0)])),
+    ("status-1000", imds([raw_status(1000, b"x"), raw_status(200, b"role"), raw_status(0, b"")], attempts=2)),
+]
+
+
+def imds_sep_scripts(td: Path):
+    """Each IMDS SEP case as replies to the machine: a token, then its expectations' responses in
+    order."""
+    cases = json.loads((td / "imds-credentials" / "imds-credentials-sep-tests.json").read_text())
+    for i, case in enumerate(cases):
+        events = [ok(0)]
+        for x in case["expectations"]:
+            r = x["response"]
+            body = r.get("body", "")
+            body = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+            events.append(raw_status(r.get("status", 200), body))
+        yield f"sep{i:02}", imds(events, attempts=2)
+
+
+def traffic_imds_scripts(td: Path):
+    """Each recording's IMDS responses, in order, as replies to the machine."""
+    by_case = {}
+    for case, uri, code, headers, body in traffic_responses(td):
+        if "169.254.169.254" in uri:
+            by_case.setdefault(case, []).append((code, body))
+    for case, replies in sorted(by_case.items()):
+        yield f"traffic-{case}", imds([raw_status(code, body) for code, body in replies], attempts=2)
+
+
+# ---------------------------------------------------------------------------------------------
+# The container machine (fuzz_targets/container_machine.rs): URI, token, attempts, timeout and
+# pause bytes, then events.
+
+CONTAINER_STATUS = {200: 0, 500: 1, 404: 2, 401: 3, 403: 4, 503: 5}
+
+
+def container(events, uri=0, token=0, attempts=3, timeout=0, pause=0, texts=b"") -> bytes:
+    return bytes([uri, token]) + texts + bytes([attempts, timeout, pause]) + b"".join(events)
+
+
+def c_doc(i: int) -> bytes:
+    """Event 0: `200` with `DOCUMENTS[i]`."""
+    return bytes([0, i * 2])
+
+
+def c_status(code: int, doc: int) -> bytes:
+    return bytes([1, CONTAINER_STATUS[code], doc * 2])
+
+
+def c_raw(code: int, body: bytes) -> bytes:
+    sel = bytes([len(body) * 2 + 1]) if len(body) < 127 else bytes([255]) + struct.pack("<H", len(body))
+    return bytes([2]) + struct.pack("<H", code) + sel + body
+
+
+C_TIMEOUT = bytes([4])
+
+HAND_CONTAINER_SCRIPTS = [
+    ("relative", container([c_doc(0)])),
+    ("relative-query", container([c_doc(1)], uri=1)),
+    ("relative-tabs", container([c_doc(0)], uri=2)),
+    ("full-localhost-env-token", container([c_doc(0)], uri=3, token=1)),
+    ("full-eks-file-token", container([c_doc(0)], uri=4, token=2)),
+    ("full-https", container([c_doc(0)], uri=5)),
+    ("illegal-token-config", container([c_doc(0)], uri=3, token=3)),
+    ("custom-relative", container([c_doc(0)], uri=6, texts=bytes([12]) + b"/v2/c?id=%41")),
+    ("custom-full-refused", container([c_doc(0)], uri=7, texts=bytes([19]) + b"http://192.168.1.1/")),
+    ("custom-token", container([c_doc(0)], uri=3, token=4, texts=bytes([6]) + b"Bearer")),
+    ("three-500s", container([c_status(500, 6), C_TIMEOUT, c_status(500, 2), C_TIMEOUT, c_status(503, 7), C_TIMEOUT])),
+    ("not-json-then-ok", container([c_doc(6), C_TIMEOUT, c_doc(0)])),
+    ("not-utf8", container([c_doc(8)])),
+    ("missing-key", container([c_doc(3)])),
+    ("wrong-type", container([c_doc(4)])),
+    ("error-document", container([c_status(401, 2), C_TIMEOUT, c_doc(5)])),
+    ("read-timeouts", container([C_TIMEOUT, C_TIMEOUT, C_TIMEOUT, C_TIMEOUT, C_TIMEOUT, C_TIMEOUT])),
+    ("transport-errors", container([bytes([3, 0]), C_TIMEOUT, bytes([3, 3]), C_TIMEOUT, bytes([3, 4])])),
+    ("small-buffer", container([bytes([8, 5]), c_doc(0)])),
+    ("zero-timeout-zero-pause", container([C_TIMEOUT, C_TIMEOUT, c_doc(0)], timeout=2, pause=1)),
+    ("huge-timeout-and-pause", container([C_TIMEOUT], timeout=4, pause=3)),
+    ("zero-attempts", container([c_doc(0)], attempts=0)),
+    ("stray-and-restart", container([bytes([7, 0]), bytes([6]), bytes([7, 1]), c_doc(0)])),
+    ("early-timeout", container([bytes([5, 3]), c_doc(0)])),
+]
+
+
+def traffic_container_scripts(td: Path):
+    by_case = {}
+    for case, uri, code, headers, body in traffic_responses(td):
+        if "169.254.170." in uri:
+            by_case.setdefault(case, []).append((code, body))
+    for case, replies in sorted(by_case.items()):
+        events = []
+        for code, body in replies:
+            events += [c_raw(code, body), C_TIMEOUT]
+        yield f"traffic-{case}", container(events)
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main() -> None:
@@ -584,6 +838,30 @@ def main() -> None:
             c["refresh_machine"].add(f"refresh{i:02}-{pname}", refresh_scenario(case, p))
     for name, data in hand_refresh():
         c["refresh_machine"].add(f"hand-{name}", data)
+
+    # HTTP responses: every IMDS / container response recorded, as sent (whole, and cut in
+    # three) and re-framed as a chunked body; then the hand-written cases.
+    for case, uri, code, headers, body in traffic_responses(td):
+        stream = raw_response("HTTP/1.1", code, headers, body)
+        c["http_response"].add(f"traffic-{case}", http_seed(stream))
+        c["http_response"].add(f"traffic-{case}-cut", http_seed(stream, cuts=[1, len(stream) // 2, len(stream) - 1]))
+        rechunked = [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Transfer-Encoding", "chunked")]
+        c["http_response"].add(f"traffic-{case}-chunked", http_seed(raw_response("HTTP/1.1", code, rechunked, chunked(body))))
+    for name, flags, size, cuts, stream in HAND_HTTP:
+        c["http_response"].add(f"hand-{name}", http_seed(stream, flags, size, cuts))
+
+    # The machines: hand-written scripts for every row of the fallback table, the SEP cases
+    # and the recorded exchanges as replies.
+    for name, data in HAND_IMDS_SCRIPTS:
+        c["imds_machine"].add(f"hand-{name}", data)
+    for name, data in imds_sep_scripts(td):
+        c["imds_machine"].add(name, data)
+    for name, data in traffic_imds_scripts(td):
+        c["imds_machine"].add(name, data)
+    for name, data in HAND_CONTAINER_SCRIPTS:
+        c["container_machine"].add(f"hand-{name}", data)
+    for name, data in traffic_container_scripts(td):
+        c["container_machine"].add(name, data)
 
     shutil.rmtree(FUZZ / "regressions", ignore_errors=True)
     for corpus in regressions.values():
