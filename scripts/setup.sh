@@ -2,7 +2,8 @@
 # Installs what credchain's tests need on a fresh machine, and nothing twice:
 #   - python3 with botocore 1.43.11 (the oracle the differential tests ask) and moto's server;
 #   - the nightly toolchain's cargo-fuzz (fuzz smoke runs and corpus replay);
-#   - binutils (nm, readelf) for the freestanding image's symbol checks.
+#   - binutils (nm, readelf) for the freestanding image's symbol checks;
+#   - iproute2 (ip netns, veth) for the IMDS hop-limit test one routed hop away.
 # Safe to run again: every step first checks whether its tool is already there.
 set -euo pipefail
 
@@ -33,6 +34,11 @@ fi
 if ! command -v nm >/dev/null 2>&1 || ! command -v readelf >/dev/null 2>&1; then
     say "installing binutils"
     apt-get update -qq && apt-get install -y -qq binutils >/dev/null
+fi
+
+if ! command -v ip >/dev/null 2>&1; then
+    say "installing iproute2"
+    apt-get update -qq && apt-get install -y -qq iproute2 >/dev/null
 fi
 
 if [ "${CREDCHAIN_SKIP_FUZZ:-0}" != 1 ]; then
