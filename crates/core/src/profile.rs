@@ -98,7 +98,13 @@
 //! ## Cost
 //!
 //! Parsing is one pass over the file, plus the search for repeated names (botocore rejects
-//! them; the SDK merges them, and lookups want to know). Most files need no search: names that
+//! them; the SDK merges them, and lookups want to know). In botocore's dialect a *plain* file —
+//! `\n` line ends, headers and options in column 0, ASCII where lines are stripped, no
+//! `[DEFAULT]`, no quoted names, which is what nearly every real file looks like — is read by a
+//! leaner pass that looks at each line's first byte to know what it is, and its sections are
+//! walked the same way; any other file is read by configparser's full line machine. Both give
+//! the same answers (the leaner pass gives up, and leaves the file to the other, at the first
+//! line it does not handle). Most files need no search: names that
 //! come in increasing order (as in most generated files) are distinct, a file of at most 64
 //! section names (and `[DEFAULT]` keys) is settled by sorting their hashes on the stack, and a
 //! section of at most 24 options compares each option's fingerprint with the earlier ones as it
@@ -108,7 +114,17 @@
 //! more pass per 1,800 sections — for 100,000 profiles, some 56 passes that only look at the
 //! lines starting with `[`, a few hundred milliseconds — and
 //! [`ProfileFile::parse_with_scratch`] takes a bigger buffer to do it in one pass, or a smaller
-//! one for a tight stack. Only hashes made to collide on purpose make the search quadratic.
+//! one for a tight stack. Many sections with one name (the SDK merges them; in botocore's
+//! dialect `[profile a]`, `[profile "a"]`, `[profile  a]` … name one profile) fill the buffer
+//! with one fingerprint, which is kept twice and the buffer compacted, so they cost no more
+//! than distinct names. Only hashes made to collide on purpose make the search quadratic.
+//!
+//! Listing a section's properties in botocore's dialect walks its own options, then the
+//! `[DEFAULT]` options once, keeping those the section does not set: a small filter of the
+//! section's own keys rules most of them out, and only a key it cannot rule out (one the section
+//! overrides, or rarely a false alarm) costs a walk over the section's options. So a listing
+//! costs `O(own options + [DEFAULT] options)` lines, unless the section itself sets hundreds of
+//! keys (the filter then rules out less, up to `O(own × [DEFAULT])`).
 //!
 //! Lookups by name walk the file (`O(file)`), from the first header of the kind looked for to
 //! the last (the parse notes where they lie), jumping from line start to line start and looking
@@ -135,6 +151,7 @@ mod botocore;
 mod dedup;
 mod error;
 mod merge;
+mod plain;
 mod sdk;
 mod shlex;
 mod text;
@@ -296,6 +313,10 @@ pub struct ProfileFile<'a> {
     spans: Spans,
     /// Sdk: no section repeats a key (so a property needs no check for a later one).
     unique_keys: bool,
+    /// botocore: the file is plain (see `plain`), so sections are walked the cheap way.
+    plain: bool,
+    /// botocore, plain files: every option name is ASCII (lowercased in ASCII on the way out).
+    ascii_keys: bool,
 }
 
 impl fmt::Debug for ProfileFile<'_> {
@@ -417,10 +438,18 @@ impl<'a> ProfileFile<'a> {
             prefixed_default: false,
             spans: Spans::default(),
             unique_keys: false,
+            plain: false,
+            ascii_keys: false,
         };
         match dialect {
             Dialect::Botocore => {
-                let s = botocore::validate(input, kind, &mut scratch)?;
+                // A plain file is read in one cheap pass; any other by the general reader.
+                let s = match plain::validate(input, kind, &mut scratch) {
+                    Some(s) => s,
+                    None => botocore::validate(input, kind, &mut scratch)?,
+                };
+                file.plain = s.plain;
+                file.ascii_keys = s.ascii_keys;
                 file.fast = s.fast;
                 file.lf_only = s.lf_only;
                 file.plain_names = s.plain_names;
@@ -492,6 +521,9 @@ impl<'a> ProfileFile<'a> {
     /// The header scan from the header at `from` (numbered `line`) on.
     fn blocks_from(&self, from: usize, line: u32) -> BlockIter<'a> {
         match self.dialect {
+            Dialect::Botocore if self.plain => BlockIter::Botocore(botocore::Blocks::Plain(
+                plain::PlainBlocks::new(self.src, from, line),
+            )),
             Dialect::Botocore if self.fast && self.lf_only => {
                 BlockIter::Botocore(botocore::Blocks::lines(self.src, from, line))
             }
@@ -655,21 +687,18 @@ impl<'a> ProfileFile<'a> {
     }
 
     /// botocore: the `[DEFAULT]` sections' options.
-    fn default_options(&self) -> impl Iterator<Item = botocore::Opt<'a>> + 'a {
-        let src = self.src;
-        let fast = self.fast;
-        self.defaults
-            .into_iter()
-            .flat_map(move |(from, line, end)| {
-                botocore::Defaults {
-                    src,
-                    from: from as usize,
-                    line,
-                    end: end as usize,
-                    fast,
-                }
-                .options()
-            })
+    fn default_options(&self) -> botocore::DefaultOptions<'a> {
+        match self.defaults {
+            Some((from, line, end)) => botocore::Defaults {
+                src: self.src,
+                from: from as usize,
+                line,
+                end: end as usize,
+                fast: self.fast,
+            }
+            .options(),
+            None => botocore::DefaultOptions::none(self.src),
+        }
     }
 }
 
@@ -833,7 +862,15 @@ impl<'a> Section<'a> {
     pub fn properties(&self) -> Properties<'a> {
         Properties {
             section: *self,
+            own_keys: KeyFilter::default(),
+            #[cfg(test)]
+            confirmations: 0,
+            #[cfg(test)]
+            defaults_read: 0,
             state: match self.file.dialect {
+                Dialect::Botocore if self.file.plain => {
+                    PropState::Plain(plain::PlainOptions::new(self.file.src, self.off, self.line))
+                }
                 Dialect::Botocore => {
                     PropState::Own(botocore::Options::new(self.file.src, self.off, self.line))
                 }
@@ -919,20 +956,76 @@ impl<'a> Iterator for SdkProps<'a> {
 #[derive(Debug, Clone)]
 pub struct Properties<'a> {
     section: Section<'a>,
+    /// botocore, in a file with `[DEFAULT]`: the section's own keys, to tell which `[DEFAULT]`
+    /// keys it overrides.
+    own_keys: KeyFilter,
+    /// How many times a `[DEFAULT]` key was looked for among the section's own options (the
+    /// work the filter does not save; counted for the tests).
+    #[cfg(test)]
+    confirmations: usize,
+    /// How many `[DEFAULT]` options were read (counted for the tests).
+    #[cfg(test)]
+    defaults_read: usize,
     state: PropState<'a>,
+}
+
+/// A set of option-name hashes that may answer "maybe" for a name not in it, never "no" for
+/// one in it (a 512-bit Bloom filter, two bits per name). A section's own keys go in while they
+/// are listed; then each inherited `[DEFAULT]` key is tested, and only a "maybe" costs a walk
+/// over the section's options. With a few dozen own keys, most "maybe"s are real overrides
+/// (each own key overrides at most one `[DEFAULT]` key), so listing a section costs
+/// `O(O + D)` walks of lines rather than the `O(D × O)` of checking every inherited key.
+#[derive(Debug, Clone, Copy, Default)]
+struct KeyFilter([u64; 8]);
+
+impl KeyFilter {
+    /// The two bits of a hash.
+    fn bits(hash: u64) -> [(usize, u64); 2] {
+        let bit = |h: u64| ((h >> 6) as usize & 7, 1u64 << (h & 63));
+        [bit(hash), bit(hash >> 32)]
+    }
+
+    fn insert(&mut self, hash: u64) {
+        for (word, mask) in Self::bits(hash) {
+            if let Some(w) = self.0.get_mut(word) {
+                *w |= mask;
+            }
+        }
+    }
+
+    fn may_contain(&self, hash: u64) -> bool {
+        Self::bits(hash)
+            .iter()
+            .all(|(word, mask)| self.0.get(*word).is_some_and(|w| w & mask != 0))
+    }
 }
 
 #[derive(Debug, Clone)]
 enum PropState<'a> {
     /// botocore: the section's own options.
     Own(botocore::Options<'a>),
-    /// botocore: the inherited `[DEFAULT]` options.
-    Defaults,
-    /// botocore: past the `[DEFAULT]` option at this offset.
-    DefaultsAfter(usize),
+    /// botocore: the options of a section of a plain file (which has no `[DEFAULT]`).
+    Plain(plain::PlainOptions<'a>),
+    /// botocore: the `[DEFAULT]` options, each kept when the section does not set it.
+    Defaults(botocore::DefaultOptions<'a>),
     /// Sdk: the merged properties; each is kept when no later one has its key.
     Sdk(SdkProps<'a>),
     Done,
+}
+
+impl<'a> Properties<'a> {
+    /// botocore: whether the section sets `key` itself (a `[DEFAULT]` key it overrides).
+    fn overrides(&mut self, key: &str) -> bool {
+        if !self.own_keys.may_contain(botocore::key_hash(key)) {
+            return false;
+        }
+        #[cfg(test)]
+        {
+            self.confirmations = self.confirmations.saturating_add(1);
+        }
+        let s = self.section;
+        botocore::Options::new(s.file.src, s.off, s.line).any(|own| unicode::eq_lower(own.key, key))
+    }
 }
 
 impl<'a> Iterator for Properties<'a> {
@@ -942,32 +1035,40 @@ impl<'a> Iterator for Properties<'a> {
         let src = self.section.file.src;
         loop {
             match &mut self.state {
-                PropState::Own(opts) => match opts.next() {
-                    Some(o) => return Some(boto_property(src, &o)),
-                    None => self.state = PropState::Defaults,
-                },
-                PropState::Defaults | PropState::DefaultsAfter(_) => {
-                    let after = match self.state {
-                        PropState::DefaultsAfter(off) => Some(off),
-                        _ => None,
+                PropState::Plain(opts) => {
+                    let o = opts.next()?;
+                    let key = if self.section.file.ascii_keys {
+                        // Python's lowercasing of ASCII is ASCII lowercasing.
+                        TextRepr::LowerAscii(o.key)
+                    } else {
+                        TextRepr::LowerPy(o.key)
                     };
-                    let section = self.section;
-                    let next = section
-                        .file
-                        .default_options()
-                        .filter(|o| after.is_none_or(|a| o.off > a))
-                        .find(|o| {
-                            !botocore::Options::new(src, section.off, section.line)
-                                .any(|own| unicode::eq_lower(own.key, o.key))
-                        });
-                    match next {
-                        Some(o) => {
-                            self.state = PropState::DefaultsAfter(o.off);
+                    return Some(Property {
+                        key: Text::new(key, o.line),
+                        value: Value::botocore(src, &o),
+                    });
+                }
+                PropState::Own(opts) => match opts.next() {
+                    Some(o) => {
+                        if self.section.file.defaults.is_some() {
+                            self.own_keys.insert(botocore::key_hash(o.key));
+                        }
+                        return Some(boto_property(src, &o));
+                    }
+                    None => self.state = PropState::Defaults(self.section.file.default_options()),
+                },
+                PropState::Defaults(defaults) => match defaults.next() {
+                    Some(o) => {
+                        #[cfg(test)]
+                        {
+                            self.defaults_read = self.defaults_read.saturating_add(1);
+                        }
+                        if !self.overrides(o.key) {
                             return Some(boto_property(src, &o));
                         }
-                        None => self.state = PropState::Done,
                     }
-                }
+                    None => self.state = PropState::Done,
+                },
                 PropState::Sdk(props) => {
                     let p = props.next()?;
                     // Without repeated keys (known from the parse) and merged sections, no

@@ -447,6 +447,8 @@ pub(crate) enum Blocks<'a> {
     },
     /// The general case: run the lexer.
     Full(Lexer<'a>),
+    /// A plain file (see `super::plain`).
+    Plain(super::plain::PlainBlocks<'a>),
 }
 
 impl<'a> Blocks<'a> {
@@ -493,6 +495,7 @@ impl<'a> Iterator for Blocks<'a> {
 
     fn next(&mut self) -> Option<Block<'a>> {
         match self {
+            Blocks::Plain(blocks) => blocks.next(),
             Blocks::Lines { src, pos, line } => loop {
                 let bytes = src.as_bytes();
                 let at = *pos;
@@ -560,7 +563,7 @@ impl<'a> Iterator for Blocks<'a> {
 }
 
 /// One option with its whole value.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Opt<'a> {
     pub(crate) key: &'a str,
     /// The value on the option's own line.
@@ -683,7 +686,7 @@ impl<'a> Iterator for Elements<'a> {
 }
 
 /// Whether an element holds a nested line without `=` (a parse error when the value is nested).
-fn has_bad_nested_line(element: &str) -> bool {
+pub(crate) fn has_bad_nested_line(element: &str) -> bool {
     let one_line = element
         .bytes()
         .all(|b| b.is_ascii() && !matches!(b, 0x0b | 0x0c | 0x1c..=0x1e));
@@ -729,7 +732,7 @@ fn prefix_of(name: &str) -> Option<(Category, &'static str)> {
 /// separators, quotes and backslashes, which splits into exactly those two words). `None`
 /// when shlex must split the name.
 #[inline]
-fn classify_plain(name: &str) -> Option<Option<(Category, &str, bool)>> {
+pub(crate) fn classify_plain(name: &str) -> Option<Option<(Category, &str, bool)>> {
     let Some((category, prefix)) = prefix_of(name) else {
         return Some((name == "default").then_some((Category::Profile, name, false)));
     };
@@ -792,18 +795,18 @@ fn has_shlex_special(b: &[u8]) -> bool {
 
 /// Items for the whole-file duplicate search: every section name except `DEFAULT`, and every
 /// option name of the `DEFAULT` sections (which may repeat as sections, but not their keys).
-struct FileItems<'a> {
-    src: &'a str,
-    fast: bool,
+pub(crate) struct FileItems<'a> {
+    pub(crate) src: &'a str,
+    pub(crate) fast: bool,
     /// Whether section names take part (not when they are known to be distinct).
-    sections: bool,
+    pub(crate) sections: bool,
 }
 
-const TAG_SECTION: u8 = 1;
-const TAG_KEY: u8 = 2;
+pub(crate) const TAG_SECTION: u8 = 1;
+pub(crate) const TAG_KEY: u8 = 2;
 
 #[inline]
-fn key_hash(key: &str) -> u64 {
+pub(crate) fn key_hash(key: &str) -> u64 {
     if let Some(h) = Hasher::ascii_lowercase_hash(TAG_KEY, key.as_bytes()) {
         return h;
     }
@@ -811,7 +814,7 @@ fn key_hash(key: &str) -> u64 {
 }
 
 #[inline(never)]
-fn key_hash_unicode(key: &str) -> u64 {
+pub(crate) fn key_hash_unicode(key: &str) -> u64 {
     let mut h = Hasher::new(TAG_KEY);
     for c in lower(key) {
         h.char(c);
@@ -819,7 +822,7 @@ fn key_hash_unicode(key: &str) -> u64 {
     h.finish()
 }
 
-fn section_hash(name: &str) -> u64 {
+pub(crate) fn section_hash(name: &str) -> u64 {
     let mut h = Hasher::new(TAG_SECTION);
     h.bytes(name.as_bytes());
     h.finish()
@@ -923,7 +926,7 @@ impl Items for BlockItems<'_> {
 }
 
 /// What [`validate`] learns about a file that parses.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Summary {
     pub(crate) first_default: Option<usize>,
     pub(crate) default_end: usize,
@@ -935,6 +938,10 @@ pub(crate) struct Summary {
     pub(crate) plain_names: bool,
     pub(crate) notable: Notable,
     pub(crate) spans: Spans,
+    /// The file is plain (see `super::plain`): its sections can be walked the cheap way.
+    pub(crate) plain: bool,
+    /// Every option name is ASCII (known for plain files only).
+    pub(crate) ascii_keys: bool,
 }
 
 /// The option being read during validation, for the nested-block check.
@@ -994,7 +1001,7 @@ struct OpenBlock {
 /// Sections with at most this many options compare each new key's fingerprint with the earlier
 /// ones as it comes (a few comparisons for a typical profile); bigger ones are searched when
 /// they end, through the scratch.
-const SMALL_SECTION: usize = 24;
+pub(crate) const SMALL_SECTION: usize = 24;
 
 /// The entries (fingerprint above, offset below) of a section's first options.
 type SmallKeys = [u64; SMALL_SECTION];
@@ -1052,7 +1059,7 @@ impl OpenBlock {
 /// Whether names arrive in strictly increasing order — byte order, or length then byte order
 /// (`p9` < `p10`) — which proves them distinct without a search: generated files often are.
 #[derive(Default)]
-struct Order<'a> {
+pub(crate) struct Order<'a> {
     prev: Option<&'a [u8]>,
     not_bytewise: bool,
     not_shortlex: bool,
@@ -1060,7 +1067,7 @@ struct Order<'a> {
 
 impl<'a> Order<'a> {
     /// Takes the next name.
-    fn next(&mut self, name: &'a str) {
+    pub(crate) fn next(&mut self, name: &'a str) {
         let name = name.as_bytes();
         if let Some(prev) = self.prev {
             self.not_bytewise |= prev >= name;
@@ -1069,7 +1076,7 @@ impl<'a> Order<'a> {
         self.prev = Some(name);
     }
 
-    fn increasing(&self) -> bool {
+    pub(crate) fn increasing(&self) -> bool {
         !(self.not_bytewise && self.not_shortlex)
     }
 }
@@ -1280,6 +1287,8 @@ pub(crate) fn validate(
         plain_names,
         notable,
         spans,
+        plain: false,
+        ascii_keys: false,
     })
 }
 
@@ -1335,7 +1344,7 @@ impl Items for MappedItems<'_> {
 /// botocore keeps the last. Only `unusual` sections (see `classify_config`) can be involved:
 /// with a few of them each is compared with every section; with more than [`Notable`] holds, a
 /// repeat search over all sections' names finds them.
-fn shared_names(
+pub(crate) fn shared_names(
     src: &str,
     fast: bool,
     unusual: &Notable,
@@ -1410,13 +1419,13 @@ pub(crate) struct Defaults<'a> {
 
 impl<'a> Defaults<'a> {
     /// Every option of every `[DEFAULT]` section, in file order.
-    pub(crate) fn options(self) -> impl Iterator<Item = Opt<'a>> {
-        let src = self.src;
-        let end = self.end;
-        Blocks::new(src, self.from, self.line, self.fast)
-            .take_while(move |b| b.off < end)
-            .filter(Block::is_default)
-            .flat_map(move |b| Options::new(src, b.off, b.line))
+    pub(crate) fn options(self) -> DefaultOptions<'a> {
+        DefaultOptions {
+            src: self.src,
+            blocks: Blocks::new(self.src, self.from, self.line, self.fast),
+            end: self.end,
+            current: None,
+        }
     }
 
     /// A `[DEFAULT]` option with a malformed nested block that some section does not override
@@ -1466,5 +1475,51 @@ impl<'a> Defaults<'a> {
             }
         }
         None
+    }
+}
+
+/// The options of the `[DEFAULT]` sections, in file order (see [`Defaults::options`]): one
+/// walk from the first `[DEFAULT]` header to the end of the last, which an iterator that is
+/// kept (rather than restarted) makes linear.
+#[derive(Debug, Clone)]
+pub(crate) struct DefaultOptions<'a> {
+    src: &'a str,
+    blocks: Blocks<'a>,
+    /// Where the last `[DEFAULT]` section ends.
+    end: usize,
+    /// The options of the `[DEFAULT]` section being walked.
+    current: Option<Options<'a>>,
+}
+
+impl<'a> DefaultOptions<'a> {
+    /// No options at all (a file without `[DEFAULT]`).
+    pub(crate) fn none(src: &'a str) -> Self {
+        DefaultOptions {
+            src,
+            blocks: Blocks::new(src, src.len(), 1, true),
+            end: 0,
+            current: None,
+        }
+    }
+}
+
+impl<'a> Iterator for DefaultOptions<'a> {
+    type Item = Opt<'a>;
+
+    fn next(&mut self) -> Option<Opt<'a>> {
+        loop {
+            if let Some(o) = self.current.as_mut().and_then(Iterator::next) {
+                return Some(o);
+            }
+            self.current = None;
+            let block = self.blocks.next()?;
+            if block.off >= self.end {
+                self.blocks = Blocks::new(self.src, self.src.len(), 1, true);
+                return None;
+            }
+            if block.is_default() {
+                self.current = Some(Options::new(self.src, block.off, block.line));
+            }
+        }
     }
 }

@@ -16,7 +16,11 @@
 //!
 //! When there are more items than the scratch holds, the items are split into `P` classes and
 //! each class gets its own pass. Equal items always share a class. If a class turns out larger
-//! than the scratch, it is split in two and each half retried.
+//! than the scratch, it is first compacted — sorted, with each fingerprint kept at most twice —
+//! and only split in two (each half retried) when that frees less than a quarter of it. Equal
+//! items share every hash bit, so no split could ever separate them; compaction is what keeps
+//! thousands of equal names (a valid SDK file; an error for botocore, found the same way) in one
+//! pass.
 //!
 //! **Cost.** With `n` items, a scratch of `s` entries (room for `2s` fingerprints) and an input
 //! of `b` bytes: one pass and `O(n log n)` when `n ≤ 2s`; otherwise about `n / (1.75 s)` passes,
@@ -310,6 +314,31 @@ impl Fingerprints<'_> {
         true
     }
 
+    /// Sorts the fingerprints and keeps at most two of each value (enough to mark it a
+    /// candidate). Returns whether that freed at least a quarter of the buffer: then each
+    /// compaction, `O(s log s)`, pays for `s / 4` more fingerprints, and a class of `n`
+    /// items costs `O(n log s)` however many are equal.
+    fn compact(&mut self) -> bool {
+        self.sort();
+        let n = self.len;
+        let mut kept = 0usize;
+        let mut i = 0usize;
+        while i < n {
+            let fp = self.get(i);
+            let mut j = i.saturating_add(1);
+            while j < n && self.get(j) == fp {
+                j = j.saturating_add(1);
+            }
+            for _ in 0..j.saturating_sub(i).min(2) {
+                self.set(kept, fp);
+                kept = kept.saturating_add(1);
+            }
+            i = j;
+        }
+        self.len = kept;
+        kept <= self.capacity().saturating_sub(self.capacity() / 4)
+    }
+
     /// Heapsort (in place, `O(n log n)`, no recursion).
     fn sort(&mut self) {
         let n = self.len;
@@ -426,7 +455,15 @@ fn one_class(
     };
     let mut overflow = false;
     items.each(&mut |hash, _| {
-        if !overflow && class_of(hash, m) == c && !fps.push(fingerprint(hash)) {
+        if overflow || class_of(hash, m) != c {
+            return;
+        }
+        let fp = fingerprint(hash);
+        // A full buffer is first compacted: equal fingerprints (equal names, however many)
+        // need only two slots to be found. Only when that frees too little (many different
+        // fingerprints) is the class split.
+        let kept = fps.push(fp) || (fps.compact() && fps.push(fp));
+        if !kept {
             overflow = true;
         }
     });
@@ -733,6 +770,89 @@ mod tests {
         // More colliding items than the scratch holds: the pairwise fallback.
         let text = "a b c d e f g h i j k l m n o p q r s t u v w x y z a";
         assert_eq!(repeats(&Colliding(text), 27, &mut [0; 16]), [(0, 26)]);
+    }
+
+    /// `n` items of which every `stride`-th is the word `same` and the others are distinct,
+    /// counting the passes over them and the exact comparisons.
+    struct Counted {
+        n: u32,
+        stride: u32,
+        passes: core::cell::Cell<usize>,
+        comparisons: core::cell::Cell<usize>,
+    }
+
+    impl Counted {
+        fn new(n: u32, stride: u32) -> Self {
+            Counted {
+                n,
+                stride,
+                passes: core::cell::Cell::new(0),
+                comparisons: core::cell::Cell::new(0),
+            }
+        }
+
+        /// The item's identity: 0 for the repeated word, `i + 1` otherwise.
+        fn id(&self, i: u32) -> u32 {
+            if i.is_multiple_of(self.stride) {
+                0
+            } else {
+                i + 1
+            }
+        }
+    }
+
+    impl Items for Counted {
+        fn each(&self, f: &mut dyn FnMut(u64, u32)) {
+            self.passes.set(self.passes.get() + 1);
+            for i in 0..self.n {
+                let mut h = Hasher::new(0);
+                h.bytes(&self.id(i).to_le_bytes());
+                f(h.finish(), i);
+            }
+        }
+        fn same(&self, a: u32, b: u32) -> bool {
+            self.comparisons.set(self.comparisons.get() + 1);
+            self.id(a) == self.id(b)
+        }
+    }
+
+    /// Searches `n` items through a scratch of `entries` (room for twice as many fingerprints);
+    /// returns the passes, the comparisons and the repeats reported.
+    fn count_work<const S: usize>(n: u32, stride: u32) -> (usize, usize, usize) {
+        let items = Counted::new(n, stride);
+        let mut repeats = 0usize;
+        find_repeats(&items, n as usize, &mut [0; S], &mut |first, _| {
+            assert_eq!(items.id(first), 0);
+            repeats += 1;
+            Flow::Continue
+        });
+        (items.passes.get(), items.comparisons.get(), repeats)
+    }
+
+    #[test]
+    fn equal_names_beyond_the_scratch_cost_linear_work() {
+        // `[a]` 2,050 times, and twice and four times that, through `parse`'s 1,024 entries
+        // (2,048 fingerprints): equal names share every hash bit, so their class cannot be
+        // split; it is compacted instead. Before, 2,050 names made 33 vain passes and then
+        // walked all of them once per name (2,050 more passes, ~4.2 million item visits); now
+        // one comparison per repeat and a pass per 1,792 names (classes are filled to 7/8)
+        // plus one to confirm.
+        for n in [2_050u32, 4_100, 8_200] {
+            let (passes, comparisons, repeats) = count_work::<1024>(n, 1);
+            assert_eq!(repeats, n as usize - 1);
+            assert_eq!(comparisons, n as usize - 1, "each repeat compared once");
+            assert_eq!(passes, (n as usize).div_ceil(1_792) + 1, "n = {n}");
+        }
+        // Through a 16-entry scratch (28 names a class) the passes grow as documented, the
+        // comparisons do not; half the names equal, half distinct, likewise.
+        for (n, stride, expected) in [(2_000u32, 1u32, 1_999usize), (4_000, 1, 3_999)] {
+            let (passes, comparisons, repeats) = count_work::<16>(n, stride);
+            assert_eq!((comparisons, repeats), (expected, expected));
+            assert_eq!(passes, (n as usize).div_ceil(28) + 1);
+        }
+        let (_, c1, r1) = count_work::<16>(2_000, 2);
+        let (_, c2, r2) = count_work::<16>(4_000, 2);
+        assert_eq!((r1, r2, c1, c2), (999, 1_999, 999, 1_999));
     }
 
     #[test]

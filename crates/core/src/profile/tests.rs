@@ -525,3 +525,116 @@ fn big_sections_find_repeated_and_empty_keys() {
         ParseErrorKind::DuplicateOption { first_line: 32 }
     ));
 }
+
+/// A config file with `defaults` `[DEFAULT]` keys (`k0` … ) and one profile that sets three
+/// keys of its own, one of them (`K7`) overriding a `[DEFAULT]` key.
+fn many_defaults(defaults: usize) -> HString<16384> {
+    let mut text: HString<16384> = HString::new();
+    text.push_str("[DEFAULT]\n").unwrap();
+    for i in 0..defaults {
+        writeln!(text, "k{i} = d{i}").unwrap();
+    }
+    text.push_str("[profile p]\nregion = x\nK7 = own\noutput = json\n")
+        .unwrap();
+    text
+}
+
+#[test]
+fn inherited_default_keys_are_listed_in_linear_work() {
+    // Before, each inherited key was found by walking `[DEFAULT]` again from its start and
+    // checked against every option of the section: O(D × (D + O)) lines per listing. Now one
+    // walk of `[DEFAULT]`, and a section's options are walked again only for a key its
+    // filter cannot rule out (here: the one it overrides).
+    for defaults in [200usize, 400, 800] {
+        let text = many_defaults(defaults);
+        let file = parse(&text, CONFIG, BOTO);
+        let section = file.profile("p").unwrap();
+        let mut props = section.properties();
+        let mut listed = 0usize;
+        let mut k7 = HString::<16>::new();
+        for p in props.by_ref() {
+            listed += 1;
+            if p.key.eq_str("k7") {
+                k7 = HString::try_from(p.value.as_str().unwrap()).unwrap();
+            }
+        }
+        assert_eq!(listed, 3 + defaults - 1);
+        assert_eq!(k7, "own");
+        assert_eq!(props.defaults_read, defaults, "[DEFAULT] walked once");
+        assert!(
+            props.confirmations <= 2,
+            "{} walks of the section's options for {defaults} inherited keys",
+            props.confirmations
+        );
+    }
+}
+
+/// Files the plain reader must read exactly as the general one (or leave to it).
+const PLAIN_CASES: &[&str] = &[
+    "[default]\nregion = us-east-1\n",
+    "# c\n; c\n[default]\nregion=us-east-1\noutput :json\n\n[profile a]\nx = 1",
+    "[profile a]\ns3 =\n    addressing_style = path\n\n    max = 2\n\n\nregion = x\n",
+    "[profile a]\nv = one\n\n  # comment inside\n\n  two\n# col 0 comment\n  three\n\n[b c]\nk = v\n",
+    "[profile a]\nk =   \t\nj = v \t \n\t\n  \n[sso-session s]\nsso_region = x\n",
+    "[profile a]\nKey With Spaces = v\nUPPER = V\n",
+    "[profile a]\nrégion = é\nk = a é b\n",
+    "[profile a]\nk = v\r\n",
+    "[profile a]\n  k = v\n",
+    "[profile a]\nk = v\n  [profile b]\n",
+    "[DEFAULT]\nk = v\n[profile a]\n",
+    "[profile \"a b\"]\nk = v\n",
+    "[profile a]  \nk = v\n",
+    "[profile a]\nk = v\nk = w\n",
+    "[profile a]\n= v\n",
+    "[profile a]\nnovalue\n",
+    "k = v\n[profile a]\n",
+    "[profile a]\ns3 =\n  bad line\n",
+    "[profile b]\n[profile a]\n[profile b]\n",
+    "[default]\n[profile default]\nk = v\n",
+    "[services s]\nk = v\n[profile z]\n[profile y]\nk: a=b:c\n",
+    "[profile a]\nk = v\u{3000}\n",
+    "[profile a]\nk = \u{a0}v\n",
+    "[profile a]\n\u{a0}k = v\n",
+    "[profile a]\nk\x1c = v\x0b\n  \x1f cont \x0c\n",
+];
+
+#[test]
+fn the_plain_reader_agrees_with_the_general_one() {
+    let mut plain_files = 0;
+    for text in PLAIN_CASES {
+        for kind in [CONFIG, CREDS] {
+            let mut s1 = dedup::Scratch::Default;
+            let Some(fast) = plain::validate(text, kind, &mut s1) else {
+                continue;
+            };
+            plain_files += 1;
+            let mut s2 = dedup::Scratch::Default;
+            let general = botocore::validate(text, kind, &mut s2)
+                .unwrap_or_else(|e| panic!("{text:?}: plain accepted, general says {e}"));
+            assert_eq!(
+                botocore::Summary {
+                    plain: false,
+                    ascii_keys: false,
+                    ..fast
+                },
+                general,
+                "{text:?}"
+            );
+            for block in botocore::Blocks::new(text, 0, 1, true) {
+                let general = botocore::Options::new(text, block.off, block.line);
+                let plain = plain::PlainOptions::new(text, block.off, block.line);
+                assert!(general.eq(plain), "{text:?}, section at {}", block.off);
+            }
+            let headers = botocore::Blocks::new(text, 0, 1, true);
+            let plain_headers = plain::PlainBlocks::new(text, 0, 1);
+            assert!(
+                headers
+                    .map(|b| (b.off, b.line, b.name))
+                    .eq(plain_headers.map(|b| (b.off, b.line, b.name))),
+                "{text:?}"
+            );
+        }
+    }
+    // Most of the list is plain; the rest must be left to the general reader.
+    assert!(plain_files >= 14, "{plain_files}");
+}
