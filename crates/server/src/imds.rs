@@ -56,7 +56,7 @@
 //! it cannot assume the role (bad trust policy): HTTP 200 with `Code` and `Message` and no
 //! credentials.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -531,32 +531,42 @@ impl ServerHandle {
 }
 
 /// Issued tokens and their expiry on the server clock.
+///
+/// `by_expiry` orders the same tokens by expiry (then by issue number, so that equal expiries
+/// stay distinct), so that making room when the table is full costs O(log n) per token removed,
+/// not a scan of the whole table: a client filling the table must not slow every later PUT.
 #[derive(Debug, Default)]
 struct Tokens {
     map: HashMap<String, Timestamp>,
+    by_expiry: BTreeMap<(Timestamp, u64), String>,
+    issued: u64,
 }
 
 impl Tokens {
     fn issue(&mut self, now: Timestamp, ttl: u32, cap: usize) -> Result<String, Error> {
+        // A full table forgets every expired token, then the soonest to expire until there is
+        // room (expired tokens are kept until then, so that using one reads "expired").
         if self.map.len() >= cap {
-            self.map.retain(|_, exp| *exp > now);
-        }
-        while self.map.len() >= cap {
-            let soonest = self
-                .map
-                .iter()
-                .min_by_key(|(_, exp)| **exp)
-                .map(|(k, _)| k.clone());
-            match soonest {
-                Some(k) => self.map.remove(&k),
-                None => break,
-            };
+            while let Some(entry) = self.by_expiry.first_entry() {
+                let (expiry, _) = *entry.key();
+                if expiry > now && self.map.len() < cap {
+                    break;
+                }
+                let token = entry.remove();
+                self.map.remove(&token);
+            }
         }
         let mut bytes = [0u8; 42];
         random::fill(&mut bytes)?;
         let token = random::base64(&bytes);
         let expiry = now.saturating_add_secs(i64::from(ttl));
-        self.map.insert(token.clone(), expiry);
+        self.issued = self.issued.wrapping_add(1);
+        if let Some(previous) = self.map.insert(token.clone(), expiry) {
+            // 336 random bits repeating: keep the index consistent all the same.
+            self.by_expiry
+                .retain(|(e, _), t| !(*e == previous && *t == token));
+        }
+        self.by_expiry.insert((expiry, self.issued), token.clone());
         Ok(token)
     }
 
@@ -1081,6 +1091,56 @@ mod tests {
             },
         ] {
             assert!(bad.validate().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_full_token_table_forgets_expired_then_soonest_tokens() {
+        let at = |s| Timestamp::from_unix_secs(s).unwrap();
+        let mut tokens = Tokens::default();
+        // Three tokens expiring at 100 + 50, 100 + 10 and 100 + 30: a cap of 3 is now full.
+        let long = tokens.issue(at(100), 50, 3).unwrap();
+        let short = tokens.issue(at(100), 10, 3).unwrap();
+        let middle = tokens.issue(at(100), 30, 3).unwrap();
+        // Full and nothing expired: the soonest to expire (`short`) makes room.
+        let fourth = tokens.issue(at(101), 60, 3).unwrap();
+        assert!(matches!(
+            tokens.check(short.as_bytes(), at(101)),
+            AuthCheck::Invalid
+        ));
+        for t in [&long, &middle, &fourth] {
+            assert!(matches!(
+                tokens.check(t.as_bytes(), at(101)),
+                AuthCheck::Valid
+            ));
+        }
+        // Below the cap an expired token is kept, so that using it reads "expired".
+        let mut roomy = Tokens::default();
+        let old = roomy.issue(at(0), 1, 10).unwrap();
+        roomy.issue(at(5), 1, 10).unwrap();
+        assert!(matches!(
+            roomy.check(old.as_bytes(), at(5)),
+            AuthCheck::Expired
+        ));
+        // Full with expired tokens: every expired one goes, the live ones stay.
+        let fifth = tokens.issue(at(135), 60, 3).unwrap();
+        assert!(matches!(
+            tokens.check(middle.as_bytes(), at(135)),
+            AuthCheck::Invalid
+        ));
+        assert_eq!(tokens.map.len(), 3);
+        for t in [&long, &fourth, &fifth] {
+            assert!(matches!(
+                tokens.check(t.as_bytes(), at(135)),
+                AuthCheck::Valid
+            ));
+        }
+        assert_eq!(tokens.map.len(), tokens.by_expiry.len());
+        // Many issues at a small cap: the table and its index stay the same size.
+        for i in 0..1_000 {
+            tokens.issue(at(200 + i), 5, 3).unwrap();
+            assert_eq!(tokens.map.len(), tokens.by_expiry.len());
+            assert!(tokens.map.len() <= 3);
         }
     }
 
