@@ -18,6 +18,9 @@
 //! - [`ImdsProvider`] ([`imds`], `iam-role`) and [`ContainerProvider`] ([`container`],
 //!   `container-role`): the endpoints, over `credchain-http`.
 //! - [`Clock`], [`RandomSource`] ([`clock`]): time and jitter, injectable for tests.
+//! - [`DefaultChain`] ([`chain`]): botocore's default provider chain over all of the above,
+//!   resolved once and kept fresh by the cache; [`Explanation`] ([`explain`]): every source
+//!   of one walk, its outcome and reason.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -51,18 +54,24 @@
 )]
 
 pub mod cache;
+pub mod chain;
 pub mod clock;
 pub mod container;
 pub mod credentials;
 pub mod error;
+pub mod explain;
 pub mod imds;
 pub mod provider;
 
 pub use cache::{AdvisoryRefresh, CacheBuilder, CredentialsCache};
+pub use chain::{ChainFailure, DefaultChain, DefaultChainBuilder};
 pub use clock::{Clock, FixedRandom, ManualClock, OsRandom, RandomSource, SystemClock};
 pub use container::{ContainerAuth, ContainerProvider, ContainerSettings};
 pub use credentials::Credentials;
 pub use error::{Error, ErrorKind};
+pub use explain::{
+    ExplainOutcome, ExplainStep, Explanation, FileReport, Location, ProfileChoice, StepOutcome,
+};
 pub use imds::ImdsProvider;
 pub use provider::{
     BoxFuture, DynProvideCredentials, ProvideCredentials, SharedProvider, StaticProvider,

@@ -153,6 +153,15 @@ impl fmt::Debug for EnvSnapshot {
     }
 }
 
+/// The chain planner reads the snapshot through the core's [`Env`](credchain_core::chain::Env)
+/// trait: present-but-empty is `Some("")`, and a variable that is not UTF-8 (possible only for
+/// names credchain does not read as text) is `None`, exactly as [`EnvSnapshot::var`] answers.
+impl credchain_core::chain::Env for EnvSnapshot {
+    fn var(&self, name: &str) -> Option<&str> {
+        EnvSnapshot::var(self, name)
+    }
+}
+
 /// A variable botocore reads as text holds bytes that are not UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NotUnicode {
@@ -226,6 +235,19 @@ mod tests {
         let shown = format!("{env:?}");
         assert!(shown.contains("AWS_SECRET_ACCESS_KEY"));
         assert!(!shown.contains("wJalrXUtnFEMI"));
+    }
+
+    #[test]
+    fn the_chain_reads_the_snapshot_through_its_env_trait() {
+        use credchain_core::chain::{Env, ProfileOrigin, select_profile};
+        let env = EnvSnapshot::from_pairs([("AWS_DEFAULT_PROFILE", ""), ("AWS_PROFILE", "p")]);
+        assert_eq!(Env::var(&env, "AWS_DEFAULT_PROFILE"), Some(""));
+        assert_eq!(Env::var(&env, "AWS_REGION"), None);
+        let picked = select_profile(None, &env);
+        assert_eq!(
+            (picked.name, picked.origin),
+            ("", ProfileOrigin::AwsDefaultProfile)
+        );
     }
 
     #[test]

@@ -1,0 +1,940 @@
+//! The cross-SDK provider suites, replayed through [`DefaultChain`]:
+//! `default-provider-chain/` (29 cases) and `profile-provider/` (18 cases).
+//!
+//! Each case is a directory: `env.json` (the whole environment), `fs/` (a tree mounted at `/`),
+//! `http-traffic.json` (recorded HTTP exchanges) and `test-case.json` (the expected result),
+//! as `spec/aws-config.md` §2.9 describes. For each case:
+//!
+//! - `fs/` is copied into a temporary root; every variable whose value is an absolute path
+//!   is moved under that root, and `HOME`, `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`
+//!   and `BOTO_CONFIG` always point inside it (so the machine's own files are never read);
+//! - the recorded responses are served by a replay server on loopback, matched by method and
+//!   path in recorded order (a request with no recording left gets a 404 and is noted); the
+//!   IMDS endpoint (`AWS_EC2_METADATA_SERVICE_ENDPOINT`) and the container endpoint
+//!   (`AWS_CONTAINER_CREDENTIALS_FULL_URI`, replacing the fixed ECS address of a relative URI)
+//!   point at it;
+//! - the chain's clock and the IMDS expiry extension's clock are pinned at the Unix epoch, as
+//!   the upstream harness pins them;
+//! - `credentials()` is checked against `test-case.json`, and a fresh `explain()` (against a
+//!   fresh replay of the same traffic) must agree with it.
+//!
+//! These suites follow the AWS SDK's order and its profile provider; credchain follows
+//! botocore. Where botocore's answer differs, the case is in [`DIVERGENCES`] with the reason and
+//! botocore's answer, and the test checks both that credchain gives botocore's answer and that
+//! it really differs from the SDK's expectation.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use credchain::{
+    ChainFailure, Credentials, DefaultChain, Error, ExplainOutcome, ManualClock, StepOutcome,
+};
+use credchain_fs::EnvSnapshot;
+use credchain_http::WallClock;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+
+/// What credchain answers, following botocore, where the SDK expects something else.
+#[derive(Debug, Clone, Copy)]
+enum Listed {
+    /// Credentials with this access key id, from this source.
+    Ok {
+        access_key_id: &'static str,
+        source: &'static str,
+    },
+    /// `NoCredentialsError`.
+    NoCredentials,
+    /// An error of this botocore class from this source.
+    Error {
+        class: &'static str,
+        source: Option<&'static str>,
+    },
+    /// The chain reached this role source, which credchain cannot carry out yet
+    /// (`credchain:NotSupported`); botocore's credentials come from the same source.
+    NotSupported { source: &'static str },
+}
+
+const ROLES: &str = "roles are issue 6: STS and SSO calls are not made yet, so the chain stops \
+                     at the role source with credchain:NotSupported";
+const NO_SHELL: &str = "botocore runs credential_process without a shell (shlex split, spec §7): \
+                        `echo … | base64 --decode` prints its arguments, which are not JSON";
+const NO_SHELL_EXIT: &str = "botocore runs credential_process without a shell: `exit` is a shell \
+                             builtin, not a program, so starting it fails";
+const BAD_JSON_WORDING: &str = "the same failure in botocore's words: the output is not JSON \
+                                (JSONDecodeError), where the SDK says \"invalid JSON in \
+                                response\"";
+const IMDS_TOKEN_FORBIDDEN: &str = "the role's credential_source is Ec2InstanceMetadata; botocore \
+                                    takes a 403 to the token request as \"no token\" (spec §4.4), \
+                                    finds no role, and raises CredentialRetrievalError where the \
+                                    SDK stops with \"IMDS is disabled\"";
+const ENV_SOURCE_EMPTY: &str = "profile A's role_arn with credential_source = Environment is \
+                                botocore's assume-role source (the profile beats the web identity \
+                                variables, as in the SDK); with no keys in the environment \
+                                botocore raises CredentialRetrievalError where the SDK reports the \
+                                provider as not enabled";
+const NO_ROLE_ARN_WORDING: &str = "the same failure in botocore's words (InvalidConfigError: web \
+                                   identity without a role ARN)";
+const ENV_FIRST: &str = "the SDK's profile provider alone is under test; botocore's chain puts \
+                         `env` before `assume-role` (spec §1.1), and the case sets \
+                         AWS_ACCESS_KEY_ID";
+const NOT_TRIMMED: &str = "botocore does not trim environment values (spec §2.1): a blank \
+                           AWS_ACCESS_KEY_ID is non-empty, so `env` supplies the blank keys";
+const SSO_TOKEN_ONLY: &str = "a profile with an sso_session but neither sso_account_id nor \
+                              sso_role_name is not an SSO credentials profile for botocore: no \
+                              source applies (botocore has no \"resolves a token instead\" error)";
+const IMDS_ONE_ATTEMPT: &str = "botocore makes one IMDS attempt by default (spec §4.5); the SDK \
+                                retries the 503s";
+const IMDS_ROLE_BASE: &str = "the profile's role takes its source credentials from the IMDS \
+                              (credential_source = Ec2InstanceMetadata); botocore raises \
+                              CredentialRetrievalError when the IMDS has none, where the SDK \
+                              reports the provider as not enabled";
+
+/// Cases where credchain (following botocore) does not give the SDK's answer.
+const DIVERGENCES: &[(&str, &str, Listed)] = &[
+    (
+        "default-provider-chain/imds_token_fail",
+        IMDS_TOKEN_FORBIDDEN,
+        Listed::Error {
+            class: "CredentialRetrievalError",
+            source: Some("assume-role"),
+        },
+    ),
+    (
+        "default-provider-chain/profile_overrides_web_identity",
+        ENV_SOURCE_EMPTY,
+        Listed::Error {
+            class: "CredentialRetrievalError",
+            source: Some("assume-role"),
+        },
+    ),
+    (
+        "default-provider-chain/sso_assume_role",
+        ROLES,
+        Listed::NotSupported { source: "sso" },
+    ),
+    (
+        "default-provider-chain/sso_no_token_file",
+        ROLES,
+        Listed::NotSupported { source: "sso" },
+    ),
+    (
+        "default-provider-chain/sso_server_error",
+        ROLES,
+        Listed::NotSupported { source: "sso" },
+    ),
+    (
+        "default-provider-chain/web_identity_source_profile_no_env",
+        NO_ROLE_ARN_WORDING,
+        Listed::Error {
+            class: "InvalidConfigError",
+            source: Some("assume-role"),
+        },
+    ),
+    (
+        "default-provider-chain/web_identity_token_env",
+        ROLES,
+        Listed::NotSupported {
+            source: "assume-role-with-web-identity",
+        },
+    ),
+    (
+        "default-provider-chain/web_identity_token_invalid_jwt",
+        ROLES,
+        Listed::NotSupported {
+            source: "assume-role",
+        },
+    ),
+    (
+        "default-provider-chain/web_identity_token_profile",
+        ROLES,
+        Listed::NotSupported {
+            source: "assume-role-with-web-identity",
+        },
+    ),
+    (
+        "default-provider-chain/web_identity_token_source_profile",
+        ROLES,
+        Listed::NotSupported {
+            source: "assume-role",
+        },
+    ),
+    (
+        "default-provider-chain/e2e_fips_and_dual_stack_sso",
+        ROLES,
+        Listed::NotSupported { source: "sso" },
+    ),
+    (
+        "default-provider-chain/ecs_assume_role",
+        ROLES,
+        Listed::NotSupported {
+            source: "assume-role",
+        },
+    ),
+    (
+        "default-provider-chain/environment_variables_blank",
+        NOT_TRIMMED,
+        Listed::Ok {
+            access_key_id: " ",
+            source: "env",
+        },
+    ),
+    (
+        "default-provider-chain/imds_assume_role",
+        ROLES,
+        Listed::NotSupported {
+            source: "assume-role",
+        },
+    ),
+    (
+        "default-provider-chain/imds_default_chain_retries",
+        IMDS_ONE_ATTEMPT,
+        Listed::NoCredentials,
+    ),
+    (
+        "default-provider-chain/imds_no_iam_role",
+        IMDS_ROLE_BASE,
+        Listed::Error {
+            class: "CredentialRetrievalError",
+            source: Some("assume-role"),
+        },
+    ),
+    (
+        "profile-provider/assume_role_override_global_env_url",
+        ROLES,
+        Listed::NotSupported {
+            source: "assume-role",
+        },
+    ),
+    (
+        "profile-provider/assume_role_override_global_profile_url",
+        ROLES,
+        Listed::NotSupported {
+            source: "assume-role",
+        },
+    ),
+    (
+        "profile-provider/assume_role_override_service_env_url",
+        ROLES,
+        Listed::NotSupported {
+            source: "assume-role",
+        },
+    ),
+    (
+        "profile-provider/assume_role_override_service_profile_url",
+        ROLES,
+        Listed::NotSupported {
+            source: "assume-role",
+        },
+    ),
+    (
+        "profile-provider/credential_process",
+        NO_SHELL,
+        Listed::Error {
+            class: "JSONDecodeError",
+            source: Some("custom-process"),
+        },
+    ),
+    (
+        "profile-provider/credential_process_account_id_fallback",
+        NO_SHELL,
+        Listed::Error {
+            class: "JSONDecodeError",
+            source: Some("custom-process"),
+        },
+    ),
+    (
+        "profile-provider/credential_process_failure",
+        NO_SHELL_EXIT,
+        Listed::Error {
+            class: "FileNotFoundError",
+            source: Some("custom-process"),
+        },
+    ),
+    (
+        "profile-provider/credential_process_invalid",
+        BAD_JSON_WORDING,
+        Listed::Error {
+            class: "JSONDecodeError",
+            source: Some("custom-process"),
+        },
+    ),
+    (
+        "profile-provider/e2e_assume_role",
+        ENV_FIRST,
+        Listed::Ok {
+            access_key_id: "foo",
+            source: "env",
+        },
+    ),
+    (
+        "profile-provider/e2e_fips_and_dual_stack_sts",
+        ROLES,
+        Listed::NotSupported {
+            source: "assume-role",
+        },
+    ),
+    (
+        "profile-provider/invalid_sso_credentials_config",
+        SSO_TOKEN_ONLY,
+        Listed::NoCredentials,
+    ),
+    (
+        "profile-provider/region_override",
+        ROLES,
+        Listed::NotSupported {
+            source: "assume-role",
+        },
+    ),
+    (
+        "profile-provider/retry_on_error",
+        ROLES,
+        Listed::NotSupported {
+            source: "assume-role",
+        },
+    ),
+    (
+        "profile-provider/sso_credentials",
+        ROLES,
+        Listed::NotSupported { source: "sso" },
+    ),
+    (
+        "profile-provider/sso_override_global_env_url",
+        ROLES,
+        Listed::NotSupported { source: "sso" },
+    ),
+    (
+        "profile-provider/sso_token",
+        SSO_TOKEN_ONLY,
+        Listed::NoCredentials,
+    ),
+];
+
+// ---------------------------------------------------------------------------------------------
+// The replay server.
+
+/// One recorded exchange.
+#[derive(Debug, Clone)]
+struct Exchange {
+    method: String,
+    /// Path and query, without the scheme and host.
+    target: String,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+fn target_of(uri: &str) -> String {
+    let rest = uri.split_once("://").map_or(uri, |(_, r)| r);
+    match rest.find('/') {
+        Some(i) => rest[i..].to_owned(),
+        None => "/".to_owned(),
+    }
+}
+
+fn load_traffic(path: &Path) -> Vec<Exchange> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let mut by_conn: BTreeMap<u64, Exchange> = BTreeMap::new();
+    for event in doc["events"].as_array().unwrap() {
+        let id = event["connection_id"].as_u64().unwrap();
+        let action = &event["action"];
+        if let Some(req) = action.get("Request") {
+            let req = &req["request"];
+            by_conn.insert(
+                id,
+                Exchange {
+                    method: req["method"].as_str().unwrap().to_owned(),
+                    target: target_of(req["uri"].as_str().unwrap()),
+                    status: 0,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                },
+            );
+        } else if let Some(resp) = action.get("Response") {
+            let ex = by_conn.get_mut(&id).unwrap();
+            let ok = &resp["response"]["Ok"];
+            ex.status = u16::try_from(ok["status"].as_u64().unwrap()).unwrap();
+            for (name, values) in ok["headers"].as_object().unwrap() {
+                let skip = ["content-length", "connection", "transfer-encoding", "date"];
+                if skip.contains(&name.as_str()) {
+                    continue;
+                }
+                for v in values.as_array().unwrap() {
+                    ex.headers
+                        .push((name.clone(), v.as_str().unwrap().to_owned()));
+                }
+            }
+        } else if let Some(data) = action.get("Data") {
+            if data["direction"] != "Response" {
+                continue;
+            }
+            let ex = by_conn.get_mut(&id).unwrap();
+            if let Some(s) = data["data"].get("Utf8") {
+                ex.body.extend_from_slice(s.as_str().unwrap().as_bytes());
+            } else {
+                panic!("{}: only UTF-8 bodies are replayed", path.display());
+            }
+        }
+    }
+    by_conn.into_values().collect()
+}
+
+#[derive(Debug, Default)]
+struct Replay {
+    exchanges: Vec<Exchange>,
+    used: Vec<bool>,
+    /// Requests served, in order: (method, target, status).
+    served: Vec<(String, String, u16)>,
+    /// Requests with no recording left.
+    unmatched: Vec<(String, String)>,
+}
+
+struct ReplayServer {
+    addr: SocketAddr,
+    state: Arc<Mutex<Replay>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ReplayServer {
+    async fn start(exchanges: Vec<Exchange>) -> ReplayServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(Mutex::new(Replay {
+            used: vec![false; exchanges.len()],
+            exchanges,
+            ..Replay::default()
+        }));
+        let shared = state.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let state = shared.clone();
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+                        let state = state.clone();
+                        async move { Ok::<_, Infallible>(answer(&state, req).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+        ReplayServer { addr, state, task }
+    }
+
+    fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for ReplayServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn answer(state: &Mutex<Replay>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let method = req.method().as_str().to_owned();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or("/".to_owned(), |p| p.as_str().to_owned());
+    let _ = req.into_body().collect().await;
+    let mut st = state.lock().unwrap();
+    let found = (0..st.exchanges.len()).find(|&i| {
+        !st.used[i] && st.exchanges[i].method == method && st.exchanges[i].target == target
+    });
+    let Some(i) = found else {
+        st.unmatched.push((method.clone(), target.clone()));
+        st.served.push((method, target, 404));
+        let mut r = Response::new(Full::new(Bytes::from_static(b"no recorded exchange")));
+        *r.status_mut() = hyper::StatusCode::NOT_FOUND;
+        return r;
+    };
+    st.used[i] = true;
+    let ex = st.exchanges[i].clone();
+    st.served.push((method, target, ex.status));
+    let mut r = Response::new(Full::new(Bytes::from(ex.body)));
+    *r.status_mut() = hyper::StatusCode::from_u16(ex.status).unwrap();
+    for (k, v) in &ex.headers {
+        r.headers_mut().append(
+            hyper::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            hyper::header::HeaderValue::from_str(v).unwrap(),
+        );
+    }
+    r
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cases.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Expected {
+    Ok {
+        access_key_id: String,
+        secret_access_key: String,
+        session_token: Option<String>,
+        account_id: Option<String>,
+        expiry: Option<i64>,
+    },
+    ErrorContains(String),
+}
+
+fn expected_of(dir: &Path) -> Expected {
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("test-case.json")).unwrap())
+            .unwrap();
+    let result = &doc["result"];
+    if let Some(ok) = result.get("Ok") {
+        let s = |k: &str| ok.get(k).and_then(Value::as_str).map(str::to_owned);
+        Expected::Ok {
+            access_key_id: s("access_key_id").unwrap(),
+            secret_access_key: s("secret_access_key").unwrap(),
+            session_token: s("session_token"),
+            account_id: s("account_id"),
+            expiry: ok.get("expiry").and_then(Value::as_i64),
+        }
+    } else {
+        Expected::ErrorContains(result["ErrorContains"].as_str().unwrap().to_owned())
+    }
+}
+
+/// What the chain answered.
+#[derive(Debug)]
+enum Got {
+    Ok(Arc<Credentials>),
+    NoCredentials,
+    Error {
+        class: String,
+        source: Option<&'static str>,
+        message: String,
+    },
+}
+
+fn got_of(r: Result<Arc<Credentials>, Error>) -> Got {
+    match r {
+        Ok(c) => Got::Ok(c),
+        Err(e) if e.is_not_found() && e.provider() == credchain::chain::CHAIN => Got::NoCredentials,
+        Err(e) => {
+            let failure = std::error::Error::source(&e)
+                .and_then(|s| s.downcast_ref::<ChainFailure>())
+                .cloned();
+            match failure {
+                Some(f) => Got::Error {
+                    class: f.class.to_owned(),
+                    source: f.source,
+                    message: e.to_string(),
+                },
+                None => Got::Error {
+                    class: "(not a chain failure)".to_owned(),
+                    source: Some(e.provider()),
+                    message: e.to_string(),
+                },
+            }
+        }
+    }
+}
+
+/// Whether `got` is what the SDK expects. Error messages differ between SDKs: the SDK's
+/// "the credential provider was not enabled" is botocore's no credentials, its "could not
+/// parse profile file" botocore's `ConfigParseError`; any other expected message must appear
+/// in credchain's.
+fn meets_sdk(expected: &Expected, got: &Got) -> Result<(), String> {
+    match (expected, got) {
+        (
+            Expected::Ok {
+                access_key_id,
+                secret_access_key,
+                session_token,
+                account_id,
+                expiry,
+            },
+            Got::Ok(c),
+        ) => {
+            let mut diffs = Vec::new();
+            if c.access_key_id() != access_key_id {
+                diffs.push(format!(
+                    "access key {} != {access_key_id}",
+                    c.access_key_id()
+                ));
+            }
+            if c.expose_secret_access_key() != secret_access_key {
+                diffs.push("secret key differs".to_owned());
+            }
+            if c.expose_session_token() != session_token.as_deref() {
+                diffs.push("session token differs".to_owned());
+            }
+            if account_id.is_some() && c.account_id() != account_id.as_deref() {
+                diffs.push(format!("account {:?} != {account_id:?}", c.account_id()));
+            }
+            if c.expiry_unix_secs() != *expiry {
+                diffs.push(format!("expiry {:?} != {expiry:?}", c.expiry_unix_secs()));
+            }
+            if diffs.is_empty() {
+                Ok(())
+            } else {
+                Err(diffs.join("; "))
+            }
+        }
+        (Expected::ErrorContains(want), Got::NoCredentials)
+            if want.contains("provider was not enabled") =>
+        {
+            Ok(())
+        }
+        (Expected::ErrorContains(want), Got::Error { class, .. })
+            if want.contains("could not parse profile file") && class == "ConfigParseError" =>
+        {
+            Ok(())
+        }
+        (Expected::ErrorContains(want), Got::Error { message, .. }) if message.contains(want) => {
+            Ok(())
+        }
+        (want, got) => Err(format!("the SDK expects {want:?}, credchain gave {got:?}")),
+    }
+}
+
+fn meets_listed(listed: Listed, got: &Got) -> Result<(), String> {
+    let ok = match (listed, got) {
+        (
+            Listed::Ok {
+                access_key_id,
+                source,
+            },
+            Got::Ok(c),
+        ) => c.access_key_id() == access_key_id && c.provider() == source,
+        (Listed::NoCredentials, Got::NoCredentials) => true,
+        (
+            Listed::Error { class, source },
+            Got::Error {
+                class: c,
+                source: s,
+                ..
+            },
+        ) => class == c && source == *s,
+        (
+            Listed::NotSupported { source },
+            Got::Error {
+                class, source: s, ..
+            },
+        ) => class == "credchain:NotSupported" && *s == Some(source),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "the divergence table says {listed:?}, credchain gave {got:?}"
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// botocore, asked on the same environment, files and replayed traffic.
+
+/// Resolves with botocore's session and prints what it found. Role credentials are deferred
+/// in botocore (no STS call until they are used), so for those only the method is read.
+const ORACLE: &str = r#"
+import json, sys
+import botocore, botocore.session
+if botocore.__version__ != "1.43.11":
+    sys.exit("botocore 1.43.11 is required, found " + botocore.__version__)
+out = {}
+try:
+    c = botocore.session.Session().get_credentials()
+    if c is None:
+        out = {"result": "none"}
+    else:
+        out = {"result": "ok", "method": c.method}
+        if c.method not in ("assume-role", "assume-role-with-web-identity", "sso"):
+            out["access_key_id"] = getattr(c, "_access_key", None) or c.access_key
+except Exception as e:
+    out = {"result": "error", "class": type(e).__name__, "message": str(e)}
+print(json.dumps(out))
+"#;
+
+fn python() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|d| d.join("python3"))
+        .find(|p| p.is_file())
+        .expect("python3 with botocore 1.43.11 is needed for the oracle")
+}
+
+fn botocore_answer(env: &EnvSnapshot) -> Value {
+    let out = std::process::Command::new(python())
+        .arg("-c")
+        .arg(ORACLE)
+        .env_clear()
+        .envs(env.iter())
+        .env("PYTHONUTF8", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Whether credchain and botocore found the same: the same source and access key id, both
+/// nothing, the same error class; for a role source credchain cannot carry out yet, botocore's
+/// credentials come from that source.
+fn agrees_with_botocore(b: &Value, got: &Got) -> Result<(), String> {
+    let ok = match (b["result"].as_str(), got) {
+        (Some("ok"), Got::Ok(c)) => {
+            b["method"] == c.provider() && b["access_key_id"] == c.access_key_id()
+        }
+        (Some("none"), Got::NoCredentials) => true,
+        (Some("ok"), Got::Error { class, source, .. }) if class == "credchain:NotSupported" => {
+            b["method"].as_str() == *source
+        }
+        (Some("error"), Got::Error { class, .. }) => b["class"] == class.as_str(),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("botocore found {b}, credchain {got:?}"))
+    }
+}
+
+/// The case's environment, moved into `root`, with the endpoints at `base`.
+fn environment(dir: &Path, root: &Path, base: &str) -> EnvSnapshot {
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("env.json")).unwrap()).unwrap();
+    let rooted = |p: &str| format!("{}{p}", root.display());
+    let mut env = EnvSnapshot::default();
+    for (k, v) in doc.as_object().unwrap() {
+        let v = v.as_str().unwrap();
+        if v.starts_with('/') && (k == "HOME" || k == "BOTO_CONFIG" || k.ends_with("_FILE")) {
+            env.set(k, rooted(v));
+        } else {
+            env.set(k, v);
+        }
+    }
+    if env.var("HOME").is_none() {
+        env.set("HOME", rooted("/home"));
+    }
+    let home = env.var("HOME").unwrap().to_owned();
+    if env.var("AWS_CONFIG_FILE").is_none() {
+        env.set("AWS_CONFIG_FILE", format!("{home}/.aws/config"));
+    }
+    if env.var("AWS_SHARED_CREDENTIALS_FILE").is_none() {
+        env.set(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            format!("{home}/.aws/credentials"),
+        );
+    }
+    if env.var("BOTO_CONFIG").is_none() {
+        env.set("BOTO_CONFIG", rooted("/no-boto.cfg"));
+    }
+    env.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", format!("{base}/"));
+    if let Some(rel) = env
+        .var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .map(str::to_owned)
+    {
+        env.remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+        env.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", format!("{base}{rel}"));
+    } else if let Some(full) = env
+        .var("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .map(str::to_owned)
+    {
+        env.set(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            format!("{base}{}", target_of(&full)),
+        );
+    }
+    env
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
+    std::fs::create_dir_all(to).unwrap();
+    for e in entries {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+fn epoch_secs() -> i64 {
+    0
+}
+
+fn no_jitter() -> u64 {
+    0
+}
+
+fn chain(env: EnvSnapshot) -> DefaultChain {
+    DefaultChain::builder()
+        .env(env)
+        .clock(ManualClock::at_unix_secs(0))
+        .imds_wall_clock(WallClock {
+            now_unix_secs: epoch_secs,
+            jitter: no_jitter,
+        })
+        .process_deadline(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+/// Whether an explanation tells the same story as `got`.
+fn explain_agrees(e: &credchain::Explanation, got: &Got) -> Result<(), String> {
+    let ok = match (&e.outcome, got) {
+        (
+            ExplainOutcome::Credentials {
+                source,
+                access_key_id,
+                ..
+            },
+            Got::Ok(c),
+        ) => {
+            *source == c.provider()
+                && access_key_id == c.access_key_id()
+                && e.winner().map(|w| w.source) == Some(*source)
+        }
+        (ExplainOutcome::NoCredentials, Got::NoCredentials) => e
+            .steps
+            .iter()
+            .all(|s| matches!(s.outcome, StepOutcome::Nothing | StepOutcome::Skipped)),
+        (
+            ExplainOutcome::Error { class, source, .. },
+            Got::Error {
+                class: c,
+                source: s,
+                ..
+            },
+        ) => {
+            class == c
+                && source == s
+                && (source.is_none()
+                    || e.steps
+                        .iter()
+                        .any(|st| Some(st.source) == *source && st.outcome == StepOutcome::Error))
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "explain says {:?}, credentials() gave {got:?}",
+            e.outcome
+        ))
+    }
+}
+
+async fn run_case(suite: &str, dir: &Path) -> Result<String, String> {
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let root = tempfile::tempdir().unwrap();
+    copy_tree(&dir.join("fs"), root.path());
+    let traffic = load_traffic(&dir.join("http-traffic.json"));
+
+    let server = ReplayServer::start(traffic.clone()).await;
+    let env = environment(dir, root.path(), &server.base());
+    let got = got_of(chain(env.clone()).credentials().await);
+    let unmatched = server.state.lock().unwrap().unmatched.clone();
+
+    let again = ReplayServer::start(traffic).await;
+    let env2 = environment(dir, root.path(), &again.base());
+    let explanation = chain(env2).explain().await;
+    explain_agrees(&explanation, &got)?;
+
+    let oracle = ReplayServer::start(load_traffic(&dir.join("http-traffic.json"))).await;
+    let env3 = environment(dir, root.path(), &oracle.base());
+    let botocore = botocore_answer(&env3);
+    agrees_with_botocore(&botocore, &got).map_err(|why| format!("{suite}/{name}: {why}"))?;
+
+    let expected = expected_of(dir);
+    let sdk = meets_sdk(&expected, &got);
+    let listed = DIVERGENCES
+        .iter()
+        .find(|(n, _, _)| *n == format!("{suite}/{name}"));
+    match (listed, sdk) {
+        (None, Ok(())) => Ok(format!(
+            "{suite}/{name}: as the SDK expects, and as botocore"
+        )),
+        (None, Err(why)) => Err(format!(
+            "{suite}/{name}: {why} (requests with no recording: {unmatched:?}; botocore: \
+             {botocore})\n{explanation}"
+        )),
+        (Some((_, reason, listed)), Ok(())) => Err(format!(
+            "{suite}/{name} is listed as a divergence ({reason}, {listed:?}) but credchain \
+             gives the SDK's answer"
+        )),
+        (Some((_, reason, listed)), Err(_)) => meets_listed(*listed, &got)
+            .map(|()| format!("{suite}/{name}: differs from the SDK as listed ({reason})"))
+            .map_err(|why| format!("{suite}/{name}: {why}\n{explanation}")),
+    }
+}
+
+async fn run_suite(suite: &str, expected_cases: usize) {
+    let base = credchain_tests::testdata(suite);
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&base)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert_eq!(dirs.len(), expected_cases, "{suite}: case count");
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    for dir in &dirs {
+        match run_case(suite, dir).await {
+            Ok(line) => {
+                println!("ok   {line}");
+                passed += 1;
+            }
+            Err(why) => {
+                println!("FAIL {why}");
+                failures.push(why);
+            }
+        }
+    }
+    println!("{suite}: {passed} of {} cases as expected", dirs.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases of {suite} failed:\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_provider_chain_suite() {
+    run_suite("default-provider-chain", 29).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_provider_suite() {
+    run_suite("profile-provider", 18).await;
+}
