@@ -1,0 +1,149 @@
+//! # `credchain`
+//!
+//! The command a person reaches for when AWS credentials are wrong: it finds credentials the way
+//! boto3 and the AWS CLI (botocore 1.43.11) do, and says where they came from and why.
+//!
+//! - `credchain explain [--profile P] [--json]`: every source of botocore's chain in order
+//!   (spec §1.1), what it found and why (file and line where there is one), which one supplies
+//!   the credentials (access key id, never the secret), their expiry and how long is left. The
+//!   exit status says whether there are credentials: 0 yes, 1 no or an error.
+//! - `credchain export --format env|json [--profile P]`: the credentials themselves, secret
+//!   included, as shell `export` lines or as a `credential_process` document.
+//!
+//! The chain, its cache and the explanation live in the `credchain` facade; this binary parses
+//! arguments, picks colours and lays out text. Exit status 2 is clap's, for bad arguments.
+
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+mod args;
+mod export;
+mod model;
+mod render;
+
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::args::{Cli, ColorChoice, Command, ExplainArgs, ExportArgs, ExportFormat, ProfileArg};
+use crate::model::{DefaultChain, ExplainOutcome};
+use crate::render::Style;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(async {
+        match cli.command {
+            Command::Explain(a) => explain(a).await,
+            Command::Export(a) => export(a).await,
+        }
+    })
+}
+
+/// The chain botocore would use, with `--profile` as an explicit profile.
+fn chain(profile: &ProfileArg) -> Result<DefaultChain, credchain::Error> {
+    let mut builder = DefaultChain::builder();
+    if let Some(p) = &profile.profile {
+        builder = builder.profile(p.clone());
+    }
+    builder.build()
+}
+
+async fn explain(args: ExplainArgs) -> ExitCode {
+    let chain = match chain(&args.profile) {
+        Ok(c) => c,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let explanation = chain.explain().await;
+    let text = if args.json {
+        match serde_json::to_string_pretty(&explanation) {
+            Ok(mut t) => {
+                t.push('\n');
+                t
+            }
+            Err(e) => return fail(&format!("cannot write the explanation as JSON: {e}")),
+        }
+    } else {
+        render::explain_text(&explanation, style(args.color))
+    };
+    if let Err(code) = print(&text) {
+        return code;
+    }
+    match explanation.outcome {
+        ExplainOutcome::Credentials { .. } => ExitCode::SUCCESS,
+        ExplainOutcome::NoCredentials | ExplainOutcome::Error { .. } => ExitCode::FAILURE,
+    }
+}
+
+async fn export(args: ExportArgs) -> ExitCode {
+    let chain = match chain(&args.profile) {
+        Ok(c) => c,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let credentials = match chain.credentials().await {
+        Ok(c) => c,
+        Err(e) => {
+            return fail(&format!(
+                "{e}\n(`credchain explain` shows every source and why)"
+            ));
+        }
+    };
+    let exported = export::Exported::of(&credentials);
+    let text = match args.format {
+        ExportFormat::Env => export::env_lines(exported),
+        ExportFormat::Json => export::process_document(exported),
+    };
+    match print(&text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+/// Colour for `--color`: `auto` colours a terminal unless `NO_COLOR` is set to something
+/// (no-color.org) or `TERM` is `dumb`.
+fn style(choice: ColorChoice) -> Style {
+    let colour = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|v| v != "dumb")
+        }
+    };
+    if colour { Style::Color } else { Style::Plain }
+}
+
+/// Writes `text` to standard output. A closed pipe (`credchain explain | head -1`) ends the
+/// command quietly with status 1 instead of a panic.
+fn print(text: &str) -> Result<(), ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(ExitCode::FAILURE),
+        Err(e) => Err(fail(&format!("cannot write to standard output: {e}"))),
+    }
+}
+
+/// Reports `message` on standard error; exit status 1.
+fn fail(message: &str) -> ExitCode {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "credchain: {message}");
+    ExitCode::FAILURE
+}
