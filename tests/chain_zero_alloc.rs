@@ -2,7 +2,6 @@
 //! order, a role plan, a `credential_process` hand-off and report, rendering the trace into a
 //! fixed buffer — allocates nothing. The counting allocator is the one of `zero_alloc.rs`.
 
-#![allow(unsafe_code)] // a GlobalAlloc impl is unsafe by definition; it only forwards to System.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,8 +10,6 @@
     clippy::arithmetic_side_effects
 )]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::fmt::Write as _;
 use std::hint::black_box;
 
@@ -21,49 +18,11 @@ use credchain_core::chain::{
     Action, ActionOutcome, FileInput, Inputs, ProcessExit, Resolution, Step, Walk,
 };
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-fn bump() {
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get().saturating_add(1)));
-}
-
-// SAFETY: every method forwards to the system allocator unchanged; counting touches only a
-// const-initialised thread-local `Cell`, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        bump();
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract; we pass it on.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        bump();
-        // SAFETY: as above.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        bump();
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: credchain_tests::alloc::CountingAllocator =
+    credchain_tests::alloc::CountingAllocator;
 
-fn allocations<R>(mut f: impl FnMut() -> R) -> u64 {
-    black_box(f());
-    let before = ALLOCATIONS.with(Cell::get);
-    black_box(f());
-    ALLOCATIONS.with(Cell::get) - before
-}
+use credchain_tests::alloc::allocations;
 
 const CONFIG: &[u8] = b"[default]\nregion = eu-west-1\n\
 [profile dev]\nrole_arn = arn:aws:iam::1:role/Dev\nsource_profile = base\n\
@@ -173,4 +132,9 @@ fn a_full_walk_allocates_nothing() {
             "{env:?} {profile:?}: trace length"
         );
     }
+}
+
+#[test]
+fn the_counting_allocator_is_installed() {
+    credchain_tests::alloc::assert_installed();
 }

@@ -13,7 +13,6 @@
 //! python3 with botocore 1.43.11 is needed for the botocore tests; set `CREDCHAIN_SKIP_BOTOCORE=1`
 //! to skip them.
 
-#![allow(unsafe_code)] // a GlobalAlloc impl is unsafe by definition; it only forwards to System.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -22,8 +21,6 @@
     clippy::arithmetic_side_effects
 )]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::collections::VecDeque;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -42,51 +39,11 @@ use serde_json::{Value, json};
 // ---------------------------------------------------------------------------------------------
 // Counting allocator: machine steps must not allocate.
 
-struct Counting;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-fn count() {
-    // `try_with`: the thread-locals may be gone while a thread shuts down.
-    if COUNTING.try_with(|c| c.get()).unwrap_or(false) {
-        let _ = ALLOCATIONS.try_with(|a| a.set(a.get() + 1));
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: credchain_tests::alloc::CountingAllocator =
+    credchain_tests::alloc::CountingAllocator;
 
-/// Runs `f` and panics if it allocated on this thread.
-fn no_alloc<R>(what: &str, f: impl FnOnce() -> R) -> R {
-    ALLOCATIONS.with(|a| a.set(0));
-    COUNTING.with(|c| c.set(true));
-    let r = f();
-    COUNTING.with(|c| c.set(false));
-    let n = ALLOCATIONS.with(|a| a.get());
-    assert_eq!(n, 0, "{what} allocated {n} times");
-    r
-}
+use credchain_tests::alloc::no_alloc;
 
 // ---------------------------------------------------------------------------------------------
 // In-memory servers.
@@ -2145,4 +2102,9 @@ fn url_reading_matches_python() {
         failures.join("\n")
     );
     assert!(compared > 1000, "only {compared} URLs compared");
+}
+
+#[test]
+fn the_counting_allocator_is_installed() {
+    credchain_tests::alloc::assert_installed();
 }

@@ -5,7 +5,6 @@
 //! Each check runs its closure once to warm up anything lazily initialised by the test itself,
 //! then counts a second run.
 
-#![allow(unsafe_code)] // a GlobalAlloc impl is unsafe by definition; it only forwards to System.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,8 +13,6 @@
     clippy::arithmetic_side_effects
 )]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::fmt::Write as _;
 use std::hint::black_box;
 
@@ -27,51 +24,11 @@ use credchain_core::profile::{Dialect, FileKind, Merged, ProfileFile};
 use credchain_core::refresh::{FetchFailure, RefreshMachine, RefreshPolicy};
 use credchain_core::time::Timestamp;
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-fn bump() {
-    // `try_with`: the allocator may run while this thread's locals are being torn down.
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get().saturating_add(1)));
-}
-
-// SAFETY: every method forwards to the system allocator unchanged; counting touches only a
-// const-initialised thread-local `Cell`, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        bump();
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract; we pass it on.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        bump();
-        // SAFETY: as above.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        bump();
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: credchain_tests::alloc::CountingAllocator =
+    credchain_tests::alloc::CountingAllocator;
 
-/// Runs `f` twice and returns how many allocations the second run made on this thread.
-fn allocations<R>(mut f: impl FnMut() -> R) -> u64 {
-    black_box(f());
-    let before = ALLOCATIONS.with(Cell::get);
-    black_box(f());
-    ALLOCATIONS.with(Cell::get) - before
-}
+use credchain_tests::alloc::allocations;
 
 fn assert_no_allocation<R>(what: &str, f: impl FnMut() -> R) {
     let n = allocations(f);

@@ -1,4 +1,7 @@
-//! Helpers shared by credchain's integration tests: where the shared test data lives.
+//! Helpers shared by credchain's integration tests: where the shared test data lives, and a
+//! counting allocator for the zero-allocation proofs.
+
+pub mod alloc;
 
 use std::path::PathBuf;
 

@@ -5,7 +5,6 @@
 //! The counter is per thread, so other threads (the harness, tokio workers) do not disturb a
 //! measurement.
 
-#![allow(unsafe_code)] // a GlobalAlloc impl is unsafe by definition; it only forwards to System.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,8 +13,6 @@
     clippy::arithmetic_side_effects
 )]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;
@@ -27,48 +24,11 @@ use credchain::{
     Credentials, CredentialsCache, FixedRandom, ManualClock, RefreshPolicy, StaticProvider,
 };
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-fn bump() {
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get().saturating_add(1)));
-}
-
-// SAFETY: every method forwards to the system allocator unchanged; counting touches only a
-// const-initialised thread-local `Cell`, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        bump();
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract; we pass it on.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        bump();
-        // SAFETY: as above.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        bump();
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: credchain_tests::alloc::CountingAllocator =
+    credchain_tests::alloc::CountingAllocator;
 
-fn count<R>(f: impl FnOnce() -> R) -> (R, u64) {
-    let before = ALLOCATIONS.with(Cell::get);
-    let r = f();
-    (r, ALLOCATIONS.with(Cell::get) - before)
-}
+use credchain_tests::alloc::count;
 
 /// Polls `fut` once with a no-op waker; a hit is ready at once.
 fn poll_once<F: Future>(fut: F) -> Poll<F::Output> {
