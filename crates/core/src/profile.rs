@@ -128,9 +128,14 @@
 //!
 //! Lookups by name walk the file (`O(file)`), from the first header of the kind looked for to
 //! the last (the parse notes where they lie), jumping from line start to line start and looking
-//! only at lines that start with `[`. Walking every profile ([`ProfileFile::profiles`])
-//! is linear too, unless more than eight sections share their name with another one (botocore
-//! keeps the last of them, the SDK merges them), where it may become quadratic.
+//! only at lines that start with `[`; in botocore's dialect the walk stops at the first section
+//! with the name unless the parse saw another section mapping to the same name. For a plain
+//! file the parse also records where its first 64 headers are and on which lines (512 bytes of
+//! the `ProfileFile`), so walking its sections jumps straight from one to the next, with no
+//! search and no line counting, and only a bigger file's later headers are searched for.
+//! Walking every profile ([`ProfileFile::profiles`]) is linear too, unless more than eight
+//! sections share their name with another one (botocore keeps the last of them, the SDK merges
+//! them), where it may become quadratic.
 //!
 //! ## Example
 //!
@@ -290,9 +295,100 @@ pub(crate) const DEFAULT_SCRATCH: usize = 1024;
 /// A parsed profile file: a validated, borrowed view of its text.
 ///
 /// Holding one means the file parsed: every lookup walks the text again and cannot fail.
-/// It is `Copy` and small; sections and values borrow the input, not the `ProfileFile`.
+/// It is `Copy` and holds no more than a few hundred bytes (the offsets of a plain file's
+/// first 64 section headers among them); sections and values borrow the input, not the
+/// `ProfileFile`.
 #[derive(Clone, Copy)]
 pub struct ProfileFile<'a> {
+    /// What the sections of the file need to walk their options.
+    info: FileInfo<'a>,
+    /// botocore: config sections that map to the same name as another section (botocore keeps
+    /// the last); Sdk: sections that repeat an earlier one (the SDK merges them).
+    notable: Notable,
+    /// Where each category's headers lie.
+    spans: Spans,
+    /// Plain files: where the first headers are, so that walking the sections jumps from one
+    /// to the next.
+    heads: Heads,
+}
+
+/// How many section headers a [`ProfileFile`] of a plain file remembers (512 bytes): more than
+/// nearly every real file has. A walk over the sections of a bigger file looks for the
+/// headers after these in the text.
+pub(crate) const HEADS: usize = 64;
+
+/// The offsets and line numbers of a plain file's first [`HEADS`] headers, in file order,
+/// recorded by the parse: walking the sections then costs no search and no line counting.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Heads {
+    pub(crate) offs: [u32; HEADS],
+    pub(crate) lines: [u32; HEADS],
+    /// How many are recorded.
+    pub(crate) len: u8,
+    /// Whether they are all of the file's headers.
+    pub(crate) complete: bool,
+}
+
+impl Default for Heads {
+    fn default() -> Self {
+        Heads {
+            offs: [0; HEADS],
+            lines: [0; HEADS],
+            len: 0,
+            complete: false,
+        }
+    }
+}
+
+impl fmt::Debug for Heads {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Heads")
+            .field("len", &self.len)
+            .field("complete", &self.complete)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Heads {
+    /// Records the header at `off`, numbered `line`; `false` once the table is full.
+    #[inline]
+    pub(crate) fn push(&mut self, off: usize, line: u32) -> bool {
+        let i = usize::from(self.len);
+        match (self.offs.get_mut(i), u32::try_from(off)) {
+            (Some(o), Ok(off)) => {
+                *o = off;
+                if let Some(l) = self.lines.get_mut(i) {
+                    *l = line;
+                }
+                self.len = self.len.saturating_add(1);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The recorded header `i`: its offset and line.
+    #[inline]
+    fn get(&self, i: usize) -> Option<(usize, u32)> {
+        if i >= usize::from(self.len) {
+            return None;
+        }
+        Some((*self.offs.get(i)? as usize, *self.lines.get(i)?))
+    }
+
+    /// The index of the first recorded header at or after `off`.
+    fn index_of(&self, off: usize) -> usize {
+        self.offs
+            .get(..usize::from(self.len))
+            .unwrap_or(&[])
+            .partition_point(|o| (*o as usize) < off)
+    }
+}
+
+/// The part of a [`ProfileFile`] its sections carry (kept small: every [`Section`] holds a
+/// copy).
+#[derive(Clone, Copy)]
+pub(crate) struct FileInfo<'a> {
     src: &'a str,
     kind: FileKind,
     dialect: Dialect,
@@ -304,13 +400,8 @@ pub struct ProfileFile<'a> {
     plain_names: bool,
     /// botocore: the `[DEFAULT]` sections, from the first header to the end of the last one.
     defaults: Option<(u32, u32, u32)>,
-    /// botocore: config sections that map to the same name as another section (botocore keeps
-    /// the last); Sdk: sections that repeat an earlier one (the SDK merges them).
-    notable: Notable,
     /// Sdk: the config file has `[profile default]`, so `[default]` is ignored.
     prefixed_default: bool,
-    /// Where each category's headers lie.
-    spans: Spans,
     /// Sdk: no section repeats a key (so a property needs no check for a later one).
     unique_keys: bool,
     /// botocore: the file is plain (see `plain`), so sections are walked the cheap way.
@@ -319,12 +410,29 @@ pub struct ProfileFile<'a> {
     ascii_keys: bool,
 }
 
+impl<'a> FileInfo<'a> {
+    /// botocore: the `[DEFAULT]` sections' options.
+    fn default_options(&self) -> botocore::DefaultOptions<'a> {
+        match self.defaults {
+            Some((from, line, end)) => botocore::Defaults {
+                src: self.src,
+                from: from as usize,
+                line,
+                end: end as usize,
+                fast: self.fast,
+            }
+            .options(),
+            None => botocore::DefaultOptions::none(self.src),
+        }
+    }
+}
+
 impl fmt::Debug for ProfileFile<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProfileFile")
-            .field("kind", &self.kind)
-            .field("dialect", &self.dialect)
-            .field("len", &self.src.len())
+            .field("kind", &self.info.kind)
+            .field("dialect", &self.info.dialect)
+            .field("len", &self.info.src.len())
             .finish_non_exhaustive()
     }
 }
@@ -427,45 +535,52 @@ impl<'a> ProfileFile<'a> {
             ));
         }
         let mut file = ProfileFile {
-            src: input,
-            kind,
-            dialect,
-            fast: true,
-            lf_only: false,
-            plain_names: false,
-            defaults: None,
+            info: FileInfo {
+                src: input,
+                kind,
+                dialect,
+                fast: true,
+                lf_only: false,
+                plain_names: false,
+                defaults: None,
+                prefixed_default: false,
+                unique_keys: false,
+                plain: false,
+                ascii_keys: false,
+            },
             notable: Notable::default(),
-            prefixed_default: false,
             spans: Spans::default(),
-            unique_keys: false,
-            plain: false,
-            ascii_keys: false,
+            heads: Heads::default(),
         };
         match dialect {
             Dialect::Botocore => {
                 // A plain file is read in one cheap pass; any other by the general reader.
-                let s = match plain::validate(input, kind, &mut scratch) {
+                let s = match plain::validate(input, kind, &mut scratch, &mut file.heads) {
                     Some(s) => s,
-                    None => botocore::validate(input, kind, &mut scratch)?,
+                    None => {
+                        file.heads = Heads::default();
+                        botocore::validate(input, kind, &mut scratch)?
+                    }
                 };
-                file.plain = s.plain;
-                file.ascii_keys = s.ascii_keys;
-                file.fast = s.fast;
-                file.lf_only = s.lf_only;
-                file.plain_names = s.plain_names;
-                file.notable = s.notable;
-                file.spans = s.spans;
-                file.defaults = s.first_default.map(|from| {
+                let info = &mut file.info;
+                info.plain = s.plain;
+                info.ascii_keys = s.ascii_keys;
+                info.fast = s.fast;
+                info.lf_only = s.lf_only;
+                info.plain_names = s.plain_names;
+                info.defaults = s.first_default.map(|from| {
                     let to32 = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
                     (to32(from), s.first_default_line, to32(s.default_end))
                 });
+                file.notable = s.notable;
+                file.spans = s.spans;
             }
             Dialect::Sdk => {
                 let s = sdk::validate(input, kind, &mut scratch)?;
                 file.notable = s.repeats;
-                file.prefixed_default = s.prefixed_default;
+                file.info.prefixed_default = s.prefixed_default;
                 file.spans = s.spans;
-                file.unique_keys = s.unique_keys;
+                file.info.unique_keys = s.unique_keys;
             }
         }
         Ok(file)
@@ -473,17 +588,17 @@ impl<'a> ProfileFile<'a> {
 
     /// Which file this is.
     pub fn kind(&self) -> FileKind {
-        self.kind
+        self.info.kind
     }
 
     /// Which rules it was read with.
     pub fn dialect(&self) -> Dialect {
-        self.dialect
+        self.info.dialect
     }
 
     /// The file's text.
     pub fn text(&self) -> &'a str {
-        self.src
+        self.info.src
     }
 
     /// Every profile, each once: in botocore's dialect the section that wins for each name (the
@@ -520,42 +635,62 @@ impl<'a> ProfileFile<'a> {
 
     /// The header scan from the header at `from` (numbered `line`) on.
     fn blocks_from(&self, from: usize, line: u32) -> BlockIter<'a> {
-        match self.dialect {
-            Dialect::Botocore if self.plain => BlockIter::Botocore(botocore::Blocks::Plain(
-                plain::PlainBlocks::new(self.src, from, line),
+        match self.info.dialect {
+            Dialect::Botocore if self.info.plain => BlockIter::Botocore(botocore::Blocks::Plain(
+                plain::PlainBlocks::new(self.info.src, from, line),
             )),
-            Dialect::Botocore if self.fast && self.lf_only => {
-                BlockIter::Botocore(botocore::Blocks::lines(self.src, from, line))
+            Dialect::Botocore if self.info.fast && self.info.lf_only => {
+                BlockIter::Botocore(botocore::Blocks::lines(self.info.src, from, line))
             }
-            Dialect::Botocore => {
-                BlockIter::Botocore(botocore::Blocks::new(self.src, from, line, self.fast))
-            }
-            Dialect::Sdk => BlockIter::Sdk(sdk::Blocks::new(self.src, from, line)),
+            Dialect::Botocore => BlockIter::Botocore(botocore::Blocks::new(
+                self.info.src,
+                from,
+                line,
+                self.info.fast,
+            )),
+            Dialect::Sdk => BlockIter::Sdk(sdk::Blocks::new(self.info.src, from, line)),
         }
     }
 
     /// The headers of `category`'s span (others among them too), in file order.
     fn headers_of(&self, category: Category) -> impl Iterator<Item = Header<'a>> + 'a {
         let file = *self;
-        let (from, line, last) = match self.spans.get(category) {
-            Some(span) => (span.first as usize, span.first_line, span.last as usize),
-            None => (self.src.len(), 1, 0),
-        };
-        let mut blocks = self.blocks_from(from, line);
-        core::iter::from_fn(move || match &mut blocks {
-            BlockIter::Botocore(b) => b.next().map(|b| file.botocore_header(b)),
-            BlockIter::Sdk(b) => b.next().map(|b| file.sdk_header(b)),
-        })
-        .take_while(move |h| h.off <= last)
+        let mut walk = Sections::new(file, category);
+        let last = walk.last;
+        core::iter::from_fn(move || walk.next_header()).take_while(move |h| h.off <= last)
+    }
+
+    /// Header `i` of the parse's table (a plain file's: `[name]` ends its line).
+    #[inline]
+    fn table_header(&self, i: usize) -> Option<Header<'a>> {
+        let (off, line) = self.heads.get(i)?;
+        let name = plain::header_name_at(self.info.src, off);
+        Some(self.botocore_header(botocore::Block { off, line, name }))
+    }
+
+    /// The header scan after the last header of the parse's table.
+    fn blocks_after_table(&self) -> BlockIter<'a> {
+        let src = self.info.src;
+        let last = usize::from(self.heads.len).checked_sub(1);
+        match last.and_then(|i| self.heads.get(i)) {
+            Some((off, line)) if !self.heads.complete => {
+                let next = plain::next_line_start(src, off);
+                self.blocks_from(next, line.saturating_add(1))
+            }
+            _ => self.blocks_from(src.len(), 1),
+        }
     }
 
     /// Every header of the file (including `[DEFAULT]`), with its category and name when it has
     /// one, in file order.
     fn headers(&self) -> impl Iterator<Item = Header<'a>> + 'a {
         let file = *self;
-        let (boto, sdk) = match self.dialect {
-            Dialect::Botocore => (Some(botocore::Blocks::new(self.src, 0, 1, self.fast)), None),
-            Dialect::Sdk => (None, Some(sdk::Blocks::new(self.src, 0, 1))),
+        let (boto, sdk) = match self.info.dialect {
+            Dialect::Botocore => (
+                Some(botocore::Blocks::new(self.info.src, 0, 1, self.info.fast)),
+                None,
+            ),
+            Dialect::Sdk => (None, Some(sdk::Blocks::new(self.info.src, 0, 1))),
         };
         let boto = boto
             .into_iter()
@@ -566,7 +701,7 @@ impl<'a> ProfileFile<'a> {
     }
 
     fn sdk_header(&self, b: sdk::Block<'a>) -> Header<'a> {
-        let class = sdk::classify(b.raw, self.kind, self.prefixed_default);
+        let class = sdk::classify(b.raw, self.info.kind, self.info.prefixed_default);
         Header {
             off: b.off,
             line: b.line,
@@ -580,12 +715,12 @@ impl<'a> ProfileFile<'a> {
         let named = if b.is_default() {
             None
         } else {
-            match self.kind {
+            match self.info.kind {
                 FileKind::Credentials => Some((
                     Category::Profile,
                     Text::new(TextRepr::Plain(b.name), b.line),
                 )),
-                FileKind::Config if self.plain_names => botocore::classify_known_plain(b.name)
+                FileKind::Config if self.info.plain_names => botocore::classify_known_plain(b.name)
                     .map(|(c, token)| (c, Text::new(TextRepr::Plain(token), b.line))),
                 FileKind::Config => botocore::classify_config(b.name).map(|(c, token, _)| {
                     let text = botocore::mapped_text(b.name, token);
@@ -602,13 +737,13 @@ impl<'a> ProfileFile<'a> {
 
     /// The header at `off` (a header line of this file).
     fn header_at(&self, off: usize) -> Option<Header<'a>> {
-        match self.dialect {
+        match self.info.dialect {
             Dialect::Botocore => {
-                let name = botocore::name_at(self.src, off)?;
+                let name = botocore::name_at(self.info.src, off)?;
                 Some(self.botocore_header(botocore::Block { off, line: 0, name }))
             }
             Dialect::Sdk => {
-                let raw = sdk::header_at(self.src, off)?;
+                let raw = sdk::header_at(self.info.src, off)?;
                 Some(self.sdk_header(sdk::Block { off, line: 0, raw }))
             }
         }
@@ -624,8 +759,17 @@ impl<'a> ProfileFile<'a> {
         let mut matching = self
             .headers_of(category)
             .filter(|h| h.named.is_some_and(|(c, t)| c == category && is_name(&t)));
-        let header = match self.dialect {
-            Dialect::Botocore => matching.last()?,
+        let header = match self.info.dialect {
+            Dialect::Botocore => {
+                // botocore keeps the last section with the name; when no other section maps
+                // to this one's name (the parse noted those that do), the first is the last.
+                let first = matching.next()?;
+                if !self.notable.overflow && !self.notable.contains(first.off) {
+                    first
+                } else {
+                    matching.last().unwrap_or(first)
+                }
+            }
             Dialect::Sdk => matching.next()?,
         };
         let (_, name) = header.named?;
@@ -633,7 +777,7 @@ impl<'a> ProfileFile<'a> {
     }
 
     fn section(&self, off: usize, line: u32, category: Category, name: Text<'a>) -> Section<'a> {
-        let merged = match self.dialect {
+        let merged = match self.info.dialect {
             Dialect::Botocore => false,
             Dialect::Sdk => {
                 self.notable.overflow
@@ -647,7 +791,7 @@ impl<'a> ProfileFile<'a> {
             }
         };
         Section {
-            file: *self,
+            file: self.info,
             off,
             line,
             category,
@@ -685,21 +829,6 @@ impl<'a> ProfileFile<'a> {
                 .is_some_and(|(c, t)| c == category && t.eq_text(&name))
         })
     }
-
-    /// botocore: the `[DEFAULT]` sections' options.
-    fn default_options(&self) -> botocore::DefaultOptions<'a> {
-        match self.defaults {
-            Some((from, line, end)) => botocore::Defaults {
-                src: self.src,
-                from: from as usize,
-                line,
-                end: end as usize,
-                fast: self.fast,
-            }
-            .options(),
-            None => botocore::DefaultOptions::none(self.src),
-        }
-    }
 }
 
 /// A section header as the lookups see it.
@@ -716,7 +845,7 @@ struct Header<'a> {
 pub struct Sections<'a> {
     file: ProfileFile<'a>,
     category: Category,
-    blocks: BlockIter<'a>,
+    walk: Walk<'a>,
     /// The offset of the category's last header (the walk ends after it).
     last: usize,
 }
@@ -728,6 +857,16 @@ impl fmt::Debug for Sections<'_> {
             .field("category", &self.category)
             .finish_non_exhaustive()
     }
+}
+
+/// How [`Sections`] finds the next header.
+#[derive(Debug, Clone)]
+enum Walk<'a> {
+    /// Plain files: header `i` of the parse's table next; past its end, the scan resumes after
+    /// the last recorded header.
+    Table(usize),
+    /// Either dialect's header scan.
+    Blocks(BlockIter<'a>),
 }
 
 /// Either dialect's header scan.
@@ -742,13 +881,44 @@ impl<'a> Sections<'a> {
         let (from, line, last) = match file.spans.get(category) {
             Some(span) => (span.first as usize, span.first_line, span.last as usize),
             // Nothing to walk: start at the end of the text.
-            None => (file.src.len(), 1, 0),
+            None => (file.info.src.len(), 1, 0),
+        };
+        let walk = if file.heads.len > 0 {
+            Walk::Table(file.heads.index_of(from))
+        } else {
+            Walk::Blocks(file.blocks_from(from, line))
         };
         Sections {
             file,
             category,
-            blocks: file.blocks_from(from, line),
+            walk,
             last,
+        }
+    }
+}
+
+impl<'a> Sections<'a> {
+    /// The next header of the walk, whatever its category.
+    #[inline]
+    fn next_header(&mut self) -> Option<Header<'a>> {
+        let file = &self.file;
+        loop {
+            return match &mut self.walk {
+                Walk::Table(i) => match file.table_header(*i) {
+                    Some(h) => {
+                        *i = i.wrapping_add(1);
+                        Some(h)
+                    }
+                    None => {
+                        self.walk = Walk::Blocks(file.blocks_after_table());
+                        continue;
+                    }
+                },
+                Walk::Blocks(BlockIter::Botocore(blocks)) => {
+                    Some(file.botocore_header(blocks.next()?))
+                }
+                Walk::Blocks(BlockIter::Sdk(blocks)) => Some(file.sdk_header(blocks.next()?)),
+            };
         }
     }
 }
@@ -757,14 +927,11 @@ impl<'a> Iterator for Sections<'a> {
     type Item = Section<'a>;
 
     fn next(&mut self) -> Option<Section<'a>> {
-        let file = self.file;
         loop {
-            let header = match &mut self.blocks {
-                BlockIter::Botocore(blocks) => file.botocore_header(blocks.next()?),
-                BlockIter::Sdk(blocks) => file.sdk_header(blocks.next()?),
-            };
+            let header = self.next_header()?;
             if header.off > self.last {
-                self.blocks = file.blocks_from(file.src.len(), 1);
+                // Done: no header is at or before offset 0 after this one.
+                self.walk = Walk::Blocks(self.file.blocks_from(self.file.info.src.len(), 1));
                 return None;
             }
             let Some((category, name)) = header.named else {
@@ -773,7 +940,8 @@ impl<'a> Iterator for Sections<'a> {
             if category != self.category {
                 continue;
             }
-            let keep = match file.dialect {
+            let file = &self.file;
+            let keep = match file.info.dialect {
                 Dialect::Botocore => file.is_last_of_its_name(&header),
                 Dialect::Sdk => file.is_first_of_its_name(&header),
             };
@@ -796,7 +964,7 @@ pub struct Property<'a> {
 /// A profile, SSO session or services section.
 #[derive(Clone, Copy)]
 pub struct Section<'a> {
-    file: ProfileFile<'a>,
+    file: FileInfo<'a>,
     off: usize,
     line: u32,
     category: Category,
@@ -844,6 +1012,8 @@ impl<'a> Section<'a> {
         match self.file.dialect {
             Dialect::Botocore => {
                 let src = self.file.src;
+                // The general reader even in a plain file: listing walks the plain reader, so
+                // the fuzz targets' check that `get` finds each listed value compares the two.
                 let own =
                     botocore::Options::new(src, self.off, self.line).find(|o| is_key(&boto_key(o)));
                 let opt = match own {

@@ -716,11 +716,13 @@ pub(crate) fn classify_config(name: &str) -> Option<(Category, &str, bool)> {
 /// The prefix a config section name starts with, and its category.
 #[inline]
 fn prefix_of(name: &str) -> Option<(Category, &'static str)> {
-    if name.starts_with("profile") {
+    // Fixed-size comparisons, which compile to a load and a compare (no `memcmp` call).
+    let b = name.as_bytes();
+    if b.first_chunk::<7>() == Some(b"profile") {
         Some((Category::Profile, "profile"))
-    } else if name.starts_with("sso-session") {
+    } else if b.first_chunk::<11>() == Some(b"sso-session") {
         Some((Category::SsoSession, "sso-session"))
-    } else if name.starts_with("services") {
+    } else if b.first_chunk::<8>() == Some(b"services") {
         Some((Category::Services, "services"))
     } else {
         None

@@ -14,7 +14,7 @@
 //!   or an indented line — blank, a comment, or the continuation of an open option;
 //! - the bytes where a line, a key or a value is stripped are ASCII (so Python's Unicode white
 //!   space never decides anything);
-//! - the file has no syntax error, no section repeats a key (among its first 24 keys, by
+//! - the file has no syntax error, no section has more than 24 options or repeats a key (by
 //!   fingerprint: a shared fingerprint is left to the general reader), no section name
 //!   repeats, and no nested block has a line without `=`.
 //!
@@ -27,19 +27,32 @@
 //! depends on which reader ran: the plain reader only accepts what the general one accepts, and
 //! records the same facts.
 //!
+//! The pass looks at each line's first byte to know what the line is, then reads the line
+//! eight bytes at a time: an option line is searched for its delimiter (`=` or `:`) and then
+//! for its end, and nothing else. It also records where the first [`HEADS`] headers are and on
+//! which lines ([`Heads`]), so that walking the sections later jumps from header to header
+//! without searching or counting lines.
+//!
 //! [`PlainOptions`] then walks a section of a plain file: it looks at each line's first byte to
-//! tell options, continuations, comments and the next header apart, with no lexer state.
+//! tell options, continuations, comments and the next header apart, with no lexer state, and
+//! numbers lines as it goes.
 
 use super::botocore::{
-    FileItems, Opt, Order, SMALL_SECTION, Summary, TAG_KEY, TAG_SECTION, classify_plain, find_byte,
-    find_either, has_bad_nested_line, key_hash, key_hash_unicode, section_hash, shared_names,
+    FileItems, Opt, Order, SMALL_SECTION, Summary, classify_plain, find_byte, has_bad_nested_line,
+    key_hash_unicode, section_hash, shared_names,
 };
-use super::dedup::{self, Flow, Hasher, Scratch};
+use super::dedup::{self, Flow, Scratch};
 use super::unicode::is_ascii_py_space;
-use super::{Category, FileKind, Notable, Spans};
+use super::{Category, FileKind, HEADS, Heads, Notable, Spans};
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
+/// Setting the three low bits of a byte maps `\n` (0x0a) and `\r` (0x0d) to 0x0f, and `:`
+/// (0x3a) and `=` (0x3d) to 0x3f: one comparison then finds either of a pair (and a few other
+/// bytes — tab, `8`, `9`, `;`, `<`, `>`, `?` — which the search checks and skips).
+const SEVENS: u64 = 0x0707_0707_0707_0707;
+const EOL_CLASS: u64 = ONES.wrapping_mul(0x0f);
+const DELIM_CLASS: u64 = ONES.wrapping_mul(0x3f);
 
 /// The high bit of each byte of `v` that is zero, and maybe of some bytes above the lowest
 /// zero byte (so only the lowest marked byte is exact).
@@ -48,7 +61,64 @@ fn zero_bytes(v: u64) -> u64 {
     v.wrapping_sub(ONES) & !v & HIGHS
 }
 
-/// The offset of the `\n` ending the line that starts at `pos`, or the text's length.
+/// The eight bytes at `at` as a little-endian word, when there are eight.
+#[inline(always)]
+fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
+    let chunk = bytes.get(at..)?.first_chunk::<8>()?;
+    Some(u64::from_le_bytes(*chunk))
+}
+
+/// The first byte at or after `at` that is `\n` or `\r`, or `None` at the end of the text.
+#[inline(always)]
+fn find_eol(bytes: &[u8], mut at: usize) -> Option<usize> {
+    while let Some(w) = word_at(bytes, at) {
+        let hits = zero_bytes((w | SEVENS) ^ EOL_CLASS);
+        if hits == 0 {
+            at = at.wrapping_add(8);
+            continue;
+        }
+        let i = at.wrapping_add((hits.trailing_zeros() / 8) as usize);
+        if matches!(bytes.get(i), Some(b'\n' | b'\r')) {
+            return Some(i);
+        }
+        at = i.wrapping_add(1);
+    }
+    let rest = bytes.get(at..)?;
+    rest.iter()
+        .position(|c| matches!(c, b'\n' | b'\r'))
+        .map(|i| at.wrapping_add(i))
+}
+
+/// The first byte at or after `at` that is `=`, `:`, `\n` or `\r` (`None` at the end of the
+/// text); `lines` false looks for `=` and `:` only (in a file known to be plain, an option
+/// line has one).
+#[inline(always)]
+fn find_delim(bytes: &[u8], mut at: usize, lines: bool) -> Option<usize> {
+    let is_delim = |c: u8| matches!(c, b'=' | b':') || (lines && matches!(c, b'\n' | b'\r'));
+    while let Some(w) = word_at(bytes, at) {
+        let v = w | SEVENS;
+        let mut hits = zero_bytes(v ^ DELIM_CLASS);
+        if lines {
+            hits |= zero_bytes(v ^ EOL_CLASS);
+        }
+        if hits == 0 {
+            at = at.wrapping_add(8);
+            continue;
+        }
+        let i = at.wrapping_add((hits.trailing_zeros() / 8) as usize);
+        if bytes.get(i).is_some_and(|c| is_delim(*c)) {
+            return Some(i);
+        }
+        at = i.wrapping_add(1);
+    }
+    let rest = bytes.get(at..)?;
+    rest.iter()
+        .position(|c| is_delim(*c))
+        .map(|i| at.wrapping_add(i))
+}
+
+/// The offset of the `\n` ending the line that starts at `pos` in a file without `\r`, or the
+/// text's length.
 #[inline(always)]
 fn line_end(bytes: &[u8], pos: usize) -> usize {
     let rest = bytes.get(pos..).unwrap_or(&[]);
@@ -56,16 +126,20 @@ fn line_end(bytes: &[u8], pos: usize) -> usize {
     find_byte(rest, b'\n').map_or(bytes.len(), |i| pos.wrapping_add(i))
 }
 
-/// [`line_end`] for a file not yet known to be free of `\r`: `None` when a `\r` comes first
-/// (the file is not plain).
-#[inline(always)]
-fn line_end_checked(bytes: &[u8], pos: usize) -> Option<usize> {
-    let rest = bytes.get(pos..)?;
-    match find_either(rest, b'\n', b'\r') {
-        Some(i) if rest.get(i) == Some(&b'\r') => None,
-        Some(i) => Some(pos.wrapping_add(i)),
-        None => Some(bytes.len()),
-    }
+/// The start of the line after the one at `pos` (or the text's length), in a plain file.
+pub(crate) fn next_line_start(src: &str, pos: usize) -> usize {
+    line_end(src.as_bytes(), pos)
+        .saturating_add(1)
+        .min(src.len())
+}
+
+/// The name of the header at `off` in a plain file: between the `[` and the `]` that ends the
+/// line.
+#[inline]
+pub(crate) fn header_name_at(src: &str, off: usize) -> &str {
+    let eol = line_end(src.as_bytes(), off);
+    src.get(off.wrapping_add(1)..eol.saturating_sub(1))
+        .unwrap_or("")
 }
 
 /// The end of `b[..z]` with ASCII white space stripped, not below `from`.
@@ -106,81 +180,97 @@ struct OptionLine {
     eol: usize,
 }
 
-/// The index of the first `=`, `:`, `\n` or `\r` in `b`, eight bytes at a time.
-#[inline(always)]
-fn find_delim_or_newline(b: &[u8]) -> Option<usize> {
-    let hits = |w: u64| {
-        zero_bytes(w ^ (ONES * u64::from(b'=')))
-            | zero_bytes(w ^ (ONES * u64::from(b':')))
-            | zero_bytes(w ^ (ONES * 10))
-            | zero_bytes(w ^ (ONES * 13))
-    };
-    let mut chunks = b.chunks_exact(8);
-    let mut base = 0usize;
-    for chunk in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let h = hits(u64::from_le_bytes(w));
-        if h != 0 {
-            return Some(base.wrapping_add((h.trailing_zeros() / 8) as usize));
-        }
-        base = base.wrapping_add(8);
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|c| matches!(c, b'=' | b':' | b'\n' | b'\r'))
-        .map(|p| base.wrapping_add(p))
-}
-
 /// Splits the option line at `off` (its first byte is not white space, `[`, `#` or `;`), or
-/// `None` when the line is not a plain option line: no delimiter, an empty key, or a non-ASCII
-/// byte where configparser would strip. `known` says the file was validated as plain (the
-/// line has a delimiter), which saves looking for the line's end before it.
+/// `None` when the line is not a plain option line: no delimiter, a `\r`, or a non-ASCII byte
+/// where configparser would strip. `known` says the file was validated as plain (the line has
+/// a delimiter, and there is no `\r`), which saves looking for them.
 #[inline(always)]
 fn option_line(bytes: &[u8], off: usize, known: bool) -> Option<OptionLine> {
-    let rest = bytes.get(off..)?;
-    let d = if known {
-        find_either(rest, b'=', b':')?
-    } else {
-        find_delim_or_newline(rest)?
-    };
-    let (key, after) = rest.split_at_checked(d)?;
-    let (&delim, after) = after.split_first()?;
-    if delim == b'\n' || delim == b'\r' {
+    let d = find_delim(bytes, off, !known)?;
+    // An empty key (the line starts with its delimiter), or no delimiter on the line.
+    if !known && (d == off || matches!(bytes.get(d), Some(b'\n' | b'\r'))) {
         return None;
     }
-    let value_at = off.wrapping_add(d).wrapping_add(1);
+    let value_at = d.wrapping_add(1);
     let eol = if known {
         line_end(bytes, value_at)
     } else {
-        line_end_checked(bytes, value_at)?
+        match find_eol(bytes, value_at) {
+            Some(i) if bytes.get(i) == Some(&b'\r') => return None,
+            Some(i) => i,
+            None => bytes.len(),
+        }
     };
-    let value = after.get(..eol.wrapping_sub(value_at))?;
-    let k = key.iter().rposition(|c| !is_ascii_py_space(*c))?;
-    let v0 = value
-        .iter()
-        .position(|c| !is_ascii_py_space(*c))
-        .unwrap_or(value.len());
-    let v1 = value
-        .iter()
-        .rposition(|c| !is_ascii_py_space(*c))
-        .map_or(v0, |i| i.wrapping_add(1));
-    if non_ascii_at(key, k)
-        || (v0 < v1 && (non_ascii_at(value, v0) || non_ascii_at(value, v1.wrapping_sub(1))))
+    // The first byte is not white space, so the key stays non-empty.
+    let key_end = rstrip(bytes, off, d);
+    let v0 = lstrip(bytes, value_at, eol);
+    let v1 = rstrip(bytes, v0, eol);
+    if !known
+        && (non_ascii_at(bytes, key_end.wrapping_sub(1))
+            || (v0 < v1 && (non_ascii_at(bytes, v0) || non_ascii_at(bytes, v1.wrapping_sub(1)))))
     {
         return None;
     }
     Some(OptionLine {
-        key_end: off.wrapping_add(k).wrapping_add(1),
-        value: (value_at.wrapping_add(v0), value_at.wrapping_add(v1)),
+        key_end,
+        value: (v0, v1),
         eol,
     })
 }
 
+/// A fingerprint of an option name that equal names (after lowercasing) share: its length and
+/// its first and last eight bytes with the case bit set, or `None` when the name is not ASCII.
+/// Names that differ may share one (`a@` and ``a` ``, or long names alike at both ends): the
+/// general reader then decides.
+#[inline(always)]
+fn ascii_key_fingerprint(bytes: &[u8], from: usize, to: usize) -> Option<u64> {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    const CASE: u64 = ONES.wrapping_mul(0x20);
+    let len = to.wrapping_sub(from);
+    let key = bytes.get(from..to)?;
+    let (head, tail, seen) = if len >= 8 {
+        let head = u64::from_le_bytes(*key.first_chunk::<8>()?);
+        let tail = u64::from_le_bytes(*key.last_chunk::<8>()?);
+        // Every byte, for the ASCII check: the middle words too.
+        let middle = key
+            .get(8..len.wrapping_sub(8))
+            .unwrap_or(&[])
+            .iter()
+            .fold(0u64, |acc, b| acc | u64::from(*b));
+        (head, tail, head | tail | middle)
+    } else {
+        // The key is followed by its delimiter, so eight bytes from its start may exist.
+        let w = match word_at(bytes, from) {
+            Some(w) => w & (u64::MAX >> (64u32.wrapping_sub((len as u32).wrapping_mul(8)))),
+            None => dedup::tail_word(key, len, 0),
+        };
+        (w, 0, w)
+    };
+    if seen & HIGHS != 0 {
+        return None;
+    }
+    let h = ((len as u64) ^ (head | CASE)).wrapping_mul(K);
+    Some((h.rotate_left(23) ^ (tail | CASE)).wrapping_mul(K))
+}
+
+/// Whether a stripped continuation line is surely a good nested line: it has an `=`, and no
+/// byte that is not printable ASCII (so `str.splitlines()` leaves it whole). `false` means
+/// "ask [`has_bad_nested_line`]".
+#[inline]
+fn surely_good_nested(element: &[u8]) -> bool {
+    let printable = element.iter().all(|c| (0x20..0x7f).contains(c));
+    printable && find_byte(element, b'=').is_some()
+}
+
 /// Validates a plain file in one pass and returns what the general validation would, or
-/// `None` when the file is not plain (see the [module docs](self)).
-pub(crate) fn validate(src: &str, file: FileKind, scratch: &mut Scratch<'_>) -> Option<Summary> {
+/// `None` when the file is not plain (see the [module docs](self)). Records the first headers
+/// in `heads`.
+pub(crate) fn validate(
+    src: &str,
+    file: FileKind,
+    scratch: &mut Scratch<'_>,
+    heads: &mut Heads,
+) -> Option<Summary> {
     let bytes = src.as_bytes();
     let len = bytes.len();
     let mut pos = 0usize;
@@ -190,128 +280,136 @@ pub(crate) fn validate(src: &str, file: FileKind, scratch: &mut Scratch<'_>) -> 
     let mut first_empty = false;
     let mut ascii_keys = true;
     let mut keys = 0usize;
-    let mut small = [0u32; SMALL_SECTION];
+    let mut small = [0u64; SMALL_SECTION];
     let mut order = Order::default();
-    let mut names = dedup::SmallNames::new();
     let mut spans = Spans::default();
     let mut unusual = Notable::default();
     let mut named_sections = 0usize;
-    while pos < len {
+    let mut recording = true;
+    while let Some(&first) = bytes.get(pos) {
         let off = pos;
-        number = number.saturating_add(1);
-        let first = bytes.get(off).copied().unwrap_or(b'\n');
-        match first {
-            b'\n' => {
-                pos = off.wrapping_add(1);
-                continue;
+        number = number.wrapping_add(1);
+        if first == b'\n' {
+            pos = off.wrapping_add(1);
+            continue;
+        }
+        if first == b'[' {
+            let eol = find_eol(bytes, off).unwrap_or(len);
+            if bytes.get(eol) == Some(&b'\r')
+                || eol < off.wrapping_add(3)
+                || bytes.get(eol.wrapping_sub(1)) != Some(&b']')
+            {
+                return None;
             }
-            b'#' | b';' => {}
-            b'[' => {
-                let eol = line_end_checked(bytes, off)?;
-                if eol < off.wrapping_add(3) || bytes.get(eol.wrapping_sub(1)) != Some(&b']') {
-                    return None;
-                }
-                let name = src.get(off.wrapping_add(1)..eol.wrapping_sub(1))?;
-                if name == "DEFAULT" {
-                    return None;
-                }
-                in_section = true;
-                opt_open = false;
-                keys = 0;
-                named_sections = named_sections.saturating_add(1);
-                order.next(name);
-                names.push(TAG_SECTION, name);
-                match file {
-                    FileKind::Config => {
-                        // A name shlex must split is left to the general reader.
-                        if let Some((category, _, usual)) = classify_plain(name)? {
-                            spans.note(category, off, number);
-                            if !usual {
-                                unusual.push(off);
-                            }
+            let name = src.get(off.wrapping_add(1)..eol.wrapping_sub(1))?;
+            if name == "DEFAULT" {
+                return None;
+            }
+            in_section = true;
+            opt_open = false;
+            keys = 0;
+            named_sections = named_sections.wrapping_add(1);
+            order.next(name);
+            match file {
+                FileKind::Config => {
+                    // A name shlex must split is left to the general reader.
+                    if let Some((category, _, usual)) = classify_plain(name)? {
+                        spans.note(category, off, number);
+                        if !usual {
+                            unusual.push(off);
                         }
                     }
-                    FileKind::Credentials => spans.note(Category::Profile, off, number),
                 }
-                pos = eol.wrapping_add(1);
-                continue;
+                FileKind::Credentials => spans.note(Category::Profile, off, number),
             }
-            _ if !first.is_ascii() => return None,
-            _ if is_ascii_py_space(first) => {
-                let eol = line_end_checked(bytes, off)?;
-                let a = lstrip(bytes, off, eol);
-                if a < eol {
-                    let z = rstrip(bytes, a, eol);
-                    if non_ascii_at(bytes, a) || non_ascii_at(bytes, z.wrapping_sub(1)) {
+            if recording {
+                recording = heads.push(off, number);
+            }
+            pos = eol.wrapping_add(1);
+            continue;
+        }
+        if first == b'#' || first == b';' {
+            pos = match find_eol(bytes, off) {
+                Some(i) if bytes.get(i) == Some(&b'\r') => return None,
+                Some(i) => i.wrapping_add(1),
+                None => len,
+            };
+            continue;
+        }
+        if !first.is_ascii() {
+            return None;
+        }
+        if is_ascii_py_space(first) {
+            let eol = match find_eol(bytes, off) {
+                Some(i) if bytes.get(i) == Some(&b'\r') => return None,
+                Some(i) => i,
+                None => len,
+            };
+            let a = lstrip(bytes, off, eol);
+            if a < eol {
+                let z = rstrip(bytes, a, eol);
+                if non_ascii_at(bytes, a) || non_ascii_at(bytes, z.wrapping_sub(1)) {
+                    return None;
+                }
+                let c = bytes.get(a).copied().unwrap_or(b'#');
+                if c != b'#' && c != b';' {
+                    // A continuation line: only after an option.
+                    if !opt_open {
                         return None;
                     }
-                    let c = bytes.get(a).copied().unwrap_or(b'#');
-                    if c != b'#' && c != b';' {
-                        // A continuation line: only after an option.
-                        if !opt_open {
-                            return None;
-                        }
-                        if first_empty && has_bad_nested_line(src.get(a..z)?) {
+                    if first_empty {
+                        let element = bytes.get(a..z)?;
+                        if !surely_good_nested(element) && has_bad_nested_line(src.get(a..z)?) {
                             return None;
                         }
                     }
                 }
-                pos = eol.wrapping_add(1);
-                continue;
             }
-            _ => {
-                if !in_section {
-                    return None;
-                }
-                let o = option_line(bytes, off, false)?;
-                let key = bytes.get(off..o.key_end)?;
-                let fp = match Hasher::ascii_lowercase_hash(TAG_KEY, key) {
-                    Some(h) => (h >> 32) as u32,
-                    None => {
-                        ascii_keys = false;
-                        (key_hash_unicode(src.get(off..o.key_end)?) >> 32) as u32
-                    }
-                };
-                let earlier = small.get(..keys)?;
-                if earlier.contains(&fp) {
-                    // Maybe a repeated key: the general reader decides.
-                    return None;
-                }
-                *small.get_mut(keys)? = fp;
-                keys = keys.wrapping_add(1);
-                opt_open = true;
-                first_empty = o.value.0 == o.value.1;
-                pos = o.eol.wrapping_add(1);
-                continue;
-            }
+            pos = eol.wrapping_add(1);
+            continue;
         }
-        // A comment line.
-        pos = line_end_checked(bytes, off)?.wrapping_add(1);
+        // An option line.
+        if !in_section {
+            return None;
+        }
+        let o = option_line(bytes, off, false)?;
+        let fp = match ascii_key_fingerprint(bytes, off, o.key_end) {
+            Some(fp) => fp,
+            None => {
+                ascii_keys = false;
+                key_hash_unicode(src.get(off..o.key_end)?)
+            }
+        };
+        let earlier = small.get(..keys)?;
+        if earlier.contains(&fp) {
+            // Maybe a repeated key: the general reader decides.
+            return None;
+        }
+        *small.get_mut(keys)? = fp;
+        keys = keys.wrapping_add(1);
+        opt_open = true;
+        first_empty = o.value.0 == o.value.1;
+        pos = o.eol.wrapping_add(1);
     }
+    heads.complete = usize::from(heads.len) == named_sections;
 
     // Repeated section names: none when they come in increasing order, or when a small file's
     // hashes differ; otherwise the search (a repeat is an error, for the general reader).
-    if named_sections >= 2 && !order.increasing() {
-        let settled = names.distinct(|tag, name| match tag {
-            TAG_KEY => key_hash(name),
-            _ => section_hash(name),
-        }) == Some(true);
-        if !settled {
-            let items = FileItems {
-                src,
-                fast: true,
-                sections: true,
-            };
-            let mut repeated = false;
-            scratch.with(|scratch| {
-                dedup::find_repeats(&items, named_sections, scratch, &mut |_, _| {
-                    repeated = true;
-                    Flow::Stop
-                });
+    if named_sections >= 2 && !order.increasing() && !(heads.complete && distinct(src, heads)) {
+        let items = FileItems {
+            src,
+            fast: true,
+            sections: true,
+        };
+        let mut repeated = false;
+        scratch.with(|scratch| {
+            dedup::find_repeats(&items, named_sections, scratch, &mut |_, _| {
+                repeated = true;
+                Flow::Stop
             });
-            if repeated {
-                return None;
-            }
+        });
+        if repeated {
+            return None;
         }
     }
     let notable = match file {
@@ -332,6 +430,19 @@ pub(crate) fn validate(src: &str, file: FileKind, scratch: &mut Scratch<'_>) -> 
     })
 }
 
+/// Whether the names of the headers in `heads` are proved distinct: their hashes differ
+/// (`false` when two are equal, which may be a collision: the search decides).
+fn distinct(src: &str, heads: &Heads) -> bool {
+    let mut hashes = [0u64; HEADS];
+    let n = usize::from(heads.len);
+    for (h, off) in hashes.iter_mut().zip(heads.offs.iter().take(n)) {
+        *h = section_hash(header_name_at(src, *off as usize));
+    }
+    let hashes = hashes.get_mut(..n).unwrap_or(&mut []);
+    hashes.sort_unstable();
+    !hashes.windows(2).any(|w| w.first() == w.get(1))
+}
+
 /// The options of a section of a plain file, from the line after its header to the next
 /// header: the same [`Opt`]s as [`super::botocore::Options`] gives there.
 #[derive(Debug, Clone)]
@@ -343,6 +454,7 @@ pub(crate) struct PlainOptions<'a> {
 
 impl<'a> PlainOptions<'a> {
     /// The options of the section whose header line is at `header`, numbered `line`.
+    #[inline]
     pub(crate) fn new(src: &'a str, header: usize, line: u32) -> Self {
         PlainOptions {
             src,
@@ -457,19 +569,23 @@ impl<'a> PlainBlocks<'a> {
     }
 }
 
-/// The number of `\n` in `b`: per block of 255 bytes a byte-wide sum (cheaper than a
-/// `usize` count per byte).
+/// The number of `\n` in `b`, eight bytes at a time.
 #[inline]
 fn count_newlines(b: &[u8]) -> usize {
-    b.chunks(255)
-        .map(|block| {
-            usize::from(
-                block
-                    .iter()
-                    .fold(0u8, |n, c| n.wrapping_add(u8::from(*c == b'\n'))),
-            )
-        })
-        .fold(0usize, usize::wrapping_add)
+    const NL: u64 = ONES.wrapping_mul(0x0a);
+    let mut chunks = b.chunks_exact(8);
+    let mut n = 0u32;
+    for chunk in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        // Exact per byte (no borrow between bytes): the high bit of each byte of `v` that
+        // is zero.
+        let v = u64::from_le_bytes(w) ^ NL;
+        let zero = !(((v & !HIGHS).wrapping_add(!HIGHS)) | v) & HIGHS;
+        n = n.wrapping_add(zero.count_ones());
+    }
+    let tail = chunks.remainder().iter().filter(|c| **c == b'\n').count();
+    (n as usize).wrapping_add(tail)
 }
 
 impl<'a> Iterator for PlainBlocks<'a> {

@@ -604,7 +604,8 @@ fn the_plain_reader_agrees_with_the_general_one() {
     for text in PLAIN_CASES {
         for kind in [CONFIG, CREDS] {
             let mut s1 = dedup::Scratch::Default;
-            let Some(fast) = plain::validate(text, kind, &mut s1) else {
+            let mut heads = Heads::default();
+            let Some(fast) = plain::validate(text, kind, &mut s1, &mut heads) else {
                 continue;
             };
             plain_files += 1;
@@ -625,6 +626,18 @@ fn the_plain_reader_agrees_with_the_general_one() {
                 let plain = plain::PlainOptions::new(text, block.off, block.line);
                 assert!(general.eq(plain), "{text:?}, section at {}", block.off);
             }
+            // The header table holds the first headers, where the general scan finds them.
+            let recorded = usize::from(heads.len);
+            let general_headers = botocore::Blocks::new(text, 0, 1, true);
+            assert!(
+                general_headers
+                    .take(recorded)
+                    .map(|b| (b.off, b.line))
+                    .eq((0..recorded).filter_map(|i| heads.get(i))),
+                "{text:?}"
+            );
+            let all = botocore::Blocks::new(text, 0, 1, true).count();
+            assert_eq!(heads.complete, all == recorded, "{text:?}");
             let headers = botocore::Blocks::new(text, 0, 1, true);
             let plain_headers = plain::PlainBlocks::new(text, 0, 1);
             assert!(
@@ -637,4 +650,63 @@ fn the_plain_reader_agrees_with_the_general_one() {
     }
     // Most of the list is plain; the rest must be left to the general reader.
     assert!(plain_files >= 14, "{plain_files}");
+}
+
+/// Every section of `file` in walk order, as `name@line:key=value,…;` (values through their
+/// fragments), and each one looked up by name again.
+fn walk<const N: usize>(file: &ProfileFile<'_>) -> HString<N> {
+    let mut out: HString<N> = HString::new();
+    for s in file
+        .profiles()
+        .chain(file.sso_sessions())
+        .chain(file.services())
+    {
+        write!(out, "{}@{}:", s.name(), s.line()).unwrap();
+        for p in s.properties() {
+            write!(out, "{}@{}={},", p.key, p.key.line(), p.value).unwrap();
+        }
+        out.push(';').unwrap();
+        let again = match s.name().as_str() {
+            Some(name) if s.line() > 0 => file.profile(name).or_else(|| file.sso_session(name)),
+            _ => None,
+        };
+        assert_eq!(again.map(|a| a.line()), Some(s.line()), "{}", s.name());
+    }
+    out
+}
+
+#[test]
+fn files_with_more_headers_than_the_table_walk_past_it() {
+    // A plain file of 100 profiles (more than `HEADS`): the walk takes the first from the
+    // parse's table and finds the rest in the text; the same file with one `\r\n` line end
+    // (so not plain) is read by the general reader. Both must see the same sections, lines,
+    // keys and values.
+    let mut text: HString<8192> = HString::new();
+    text.push_str("# many profiles\n[default]\nregion = r\n\n")
+        .unwrap();
+    for i in 0..100 {
+        writeln!(text, "[profile p{i:03}]\nk = v{i}\ns3 =\n  a = {i}\n").unwrap();
+    }
+    text.push_str("[sso-session s]\nsso_region = x").unwrap();
+    let plain_file = parse(&text, CONFIG, BOTO);
+    assert!(plain_file.info.plain);
+    assert_eq!(usize::from(plain_file.heads.len), HEADS);
+    assert!(!plain_file.heads.complete);
+    let mut general_text = text.clone();
+    general_text.push_str("\r\n").unwrap();
+    let general = parse(&general_text, CONFIG, BOTO);
+    assert!(!general.info.plain);
+    let a: HString<8192> = walk(&plain_file);
+    let b: HString<8192> = walk(&general);
+    assert_eq!(a, b);
+    assert!(
+        a.starts_with("default@2:region@3=r,;p000@5:k@6=v0,s3@7=\na = 0,;"),
+        "{a}"
+    );
+    assert!(
+        a.ends_with("p099@500:k@501=v99,s3@502=\na = 99,;s@505:sso_region@506=x,;"),
+        "{a}"
+    );
+    assert_eq!(get(&plain_file, "p080", "k").unwrap(), "v80");
+    assert_eq!(plain_file.profile("p099").unwrap().line(), 500);
 }
