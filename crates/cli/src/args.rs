@@ -50,9 +50,17 @@ const MAIN_HELP: &str = "\
 Where your AWS credentials come from, as boto3 and the AWS CLI (botocore 1.43.11) would find
 them, and why.
 
-`credchain explain` walks botocore's chain of sources and says, for each, what it found and why;
-`credchain export` prints the credentials it resolves, for a shell or for another tool's
-credential_process.";
+  credchain demo         the story of an EC2 instance fetching its role's credentials, step by
+                         step, against a built-in IMDS on loopback (nothing of yours is read)
+  credchain explain      botocore's chain of sources: what each found and why, and the winner
+  credchain export       the resolved credentials for a shell (env, fish, PowerShell, cmd), as
+                         JSON, or as an ini section
+  credchain process      the same as a credential_process document, for another tool
+  credchain exec -- CMD  run CMD with the credentials in its environment
+  credchain serve        a faithful IMDS or container-credentials endpoint on loopback
+  credchain lint         lines the AWS CLI and the other AWS SDKs read differently, and
+                         botocore's pitfalls, in your config and credentials files
+  credchain completions  shell completions";
 
 /// The long help of `credchain explain`.
 const EXPLAIN_HELP: &str = "\
@@ -62,21 +70,6 @@ secret or the session token), when they expire and how long is left.
 
 Exit status: 0 when credentials were found, 1 when there are none or a source failed (the
 botocore exception it corresponds to is named), 2 for bad arguments.";
-
-/// The long help of `credchain export`.
-const EXPORT_HELP: &str = "\
-Print the credentials botocore's chain resolves, secret and session token included, on standard
-output: this is the one command that prints a secret, on purpose.
-
-  --format env   `export AWS_ACCESS_KEY_ID=...` lines, quoted for a POSIX shell, with
-                 AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN when there is one and
-                 AWS_CREDENTIAL_EXPIRATION when they expire:
-                     eval \"$(credchain export --format env)\"
-  --format json  the document a credential_process command prints (Version 1, AccessKeyId,
-                 SecretAccessKey, SessionToken, Expiration), so that a profile can say
-                     credential_process = credchain export --format json --profile base
-
-Errors go to standard error and the exit status is 1; `credchain explain` says why.";
 
 /// `credchain`: where your AWS credentials come from, as boto3 and the AWS CLI would find them.
 #[derive(Debug, Parser)]
@@ -104,10 +97,33 @@ pub(crate) enum Command {
         after_long_help = SOURCES_HELP
     )]
     Explain(ExplainArgs),
-    /// Print the resolved credentials, secret included, for a shell (`eval`) or as a
-    /// credential_process document.
-    #[command(long_about = EXPORT_HELP)]
-    Export(ExportArgs),
+    /// Print the resolved credentials, secret included, for a shell (bash, fish, PowerShell,
+    /// cmd), a credentials file or as a credential_process document.
+    #[command(long_about = crate::export::EXPORT_HELP)]
+    Export(crate::export::ExportArgs),
+    /// Print the credentials as a credential_process command does (JSON on success; one line
+    /// on standard error and exit status 1 on failure).
+    #[command(long_about = crate::export::PROCESS_HELP)]
+    Process(crate::export::ProcessArgs),
+    /// Run a command with the resolved credentials in its environment, passing its exit status
+    /// through (like `aws-vault exec`).
+    #[command(long_about = crate::exec::EXEC_HELP)]
+    Exec(crate::exec::ExecArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(long_about = crate::completions::COMPLETIONS_HELP)]
+    Completions(crate::completions::CompletionsArgs),
+    /// Run the faithful EC2 metadata service or the ECS/EKS container endpoint on a loopback
+    /// port, printing the environment a client needs.
+    #[command(long_about = crate::serve::SERVE_HELP)]
+    Serve(crate::serve::ServeArgs),
+    /// Watch a program on EC2 get its role's credentials, step by step, against a built-in
+    /// metadata service (nothing of yours is read).
+    #[command(long_about = crate::demo::DEMO_HELP)]
+    Demo(crate::demo::DemoArgs),
+    /// Report every line of your config and credentials files that the AWS CLI and the other
+    /// AWS SDKs read differently, and every botocore pitfall (exit status 1 when any).
+    #[command(long_about = crate::lint::LINT_HELP)]
+    Lint(crate::lint::LintArgs),
 }
 
 /// Options of `credchain explain`.
@@ -123,16 +139,6 @@ pub(crate) struct ExplainArgs {
     pub(crate) color: ColorChoice,
 }
 
-/// Options of `credchain export`.
-#[derive(Debug, Args)]
-pub(crate) struct ExportArgs {
-    /// The shape of the output: shell `export` lines or a credential_process JSON document.
-    #[arg(long, value_enum)]
-    pub(crate) format: ExportFormat,
-    #[command(flatten)]
-    pub(crate) profile: ProfileArg,
-}
-
 /// `--profile`, shared by the commands.
 #[derive(Debug, Args)]
 pub(crate) struct ProfileArg {
@@ -141,15 +147,6 @@ pub(crate) struct ProfileArg {
     /// AWS_PROFILE, then `default`.
     #[arg(long, short = 'p', value_name = "P")]
     pub(crate) profile: Option<String>,
-}
-
-/// `--format` of `credchain export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ExportFormat {
-    /// `export NAME=value` lines for a POSIX shell.
-    Env,
-    /// The credential_process JSON document (Version 1).
-    Json,
 }
 
 /// `--color` of `credchain explain`.
@@ -180,7 +177,7 @@ mod tests {
         let cli = Cli::try_parse_from(["credchain", "explain"]).unwrap();
         match cli.command {
             Command::Explain(a) => assert_eq!(a.profile.profile, None),
-            Command::Export(_) => panic!("parsed as export"),
+            _ => panic!("parsed as another command"),
         }
     }
 

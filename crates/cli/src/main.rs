@@ -7,8 +7,13 @@
 //!   (spec §1.1), what it found and why (file and line where there is one), which one supplies
 //!   the credentials (access key id, never the secret), their expiry and how long is left. The
 //!   exit status says whether there are credentials: 0 yes, 1 no or an error.
-//! - `credchain export --format env|json [--profile P]`: the credentials themselves, secret
-//!   included, as shell `export` lines or as a `credential_process` document.
+//! - `credchain export --format env|env-no-export|fish|powershell|windows-cmd|json|ini`: the
+//!   credentials themselves, secret included, for a shell or another tool; `credchain process`
+//!   prints the `credential_process` document; `credchain exec -- CMD` runs a command with them.
+//! - `credchain serve imds|container`: credchain-server's faithful endpoints on loopback.
+//! - `credchain lint [FILES]`: where the AWS CLI and the other SDKs read a file differently.
+//! - `credchain demo`: the IMDSv2 story, step by step, against a built-in IMDS.
+//! - `credchain completions SHELL`.
 //!
 //! The chain, its cache and the explanation live in the `credchain` facade; this binary parses
 //! arguments, picks colours and lays out text. Exit status 2 is clap's, for bad arguments.
@@ -26,16 +31,22 @@
 )]
 
 mod args;
+mod completions;
+mod demo;
+mod exec;
 mod export;
+mod lint;
 mod model;
 mod render;
+mod serve;
+mod warnings;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use crate::args::{Cli, ColorChoice, Command, ExplainArgs, ExportArgs, ExportFormat, ProfileArg};
+use crate::args::{Cli, ColorChoice, Command, ExplainArgs, ProfileArg};
 use crate::model::{DefaultChain, ExplainOutcome};
 use crate::render::Style;
 
@@ -51,7 +62,13 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         match cli.command {
             Command::Explain(a) => explain(a).await,
-            Command::Export(a) => export(a).await,
+            Command::Export(a) => export::run(a).await,
+            Command::Process(a) => export::run_process(a).await,
+            Command::Exec(a) => exec::run(a).await,
+            Command::Completions(a) => completions::run(a),
+            Command::Serve(a) => serve::run(a).await,
+            Command::Demo(a) => demo::run(a).await,
+            Command::Lint(a) => lint::run(a),
         }
     })
 }
@@ -71,8 +88,13 @@ async fn explain(args: ExplainArgs) -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     let explanation = chain.explain().await;
+    let warnings = warnings::for_this_process(&explanation, args.profile.profile.as_deref());
     let text = if args.json {
-        match serde_json::to_string_pretty(&explanation) {
+        let json = warnings::ExplainJson {
+            explanation: &explanation,
+            warnings: &warnings,
+        };
+        match serde_json::to_string_pretty(&json) {
             Ok(mut t) => {
                 t.push('\n');
                 t
@@ -80,7 +102,8 @@ async fn explain(args: ExplainArgs) -> ExitCode {
             Err(e) => return fail(&format!("cannot write the explanation as JSON: {e}")),
         }
     } else {
-        render::explain_text(&explanation, style(args.color))
+        let style = style(args.color);
+        render::explain_text(&explanation, style) + &render::warnings_text(&warnings, style)
     };
     if let Err(code) = print(&text) {
         return code;
@@ -88,30 +111,6 @@ async fn explain(args: ExplainArgs) -> ExitCode {
     match explanation.outcome {
         ExplainOutcome::Credentials { .. } => ExitCode::SUCCESS,
         ExplainOutcome::NoCredentials | ExplainOutcome::Error { .. } => ExitCode::FAILURE,
-    }
-}
-
-async fn export(args: ExportArgs) -> ExitCode {
-    let chain = match chain(&args.profile) {
-        Ok(c) => c,
-        Err(e) => return fail(&e.to_string()),
-    };
-    let credentials = match chain.credentials().await {
-        Ok(c) => c,
-        Err(e) => {
-            return fail(&format!(
-                "{e}\n(`credchain explain` shows every source and why)"
-            ));
-        }
-    };
-    let exported = export::Exported::of(&credentials);
-    let text = match args.format {
-        ExportFormat::Env => export::env_lines(exported),
-        ExportFormat::Json => export::process_document(exported),
-    };
-    match print(&text) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(code) => code,
     }
 }
 

@@ -42,6 +42,7 @@ enum Paint {
     Red,
     Dim,
     Bold,
+    Yellow,
 }
 
 impl Paint {
@@ -51,6 +52,7 @@ impl Paint {
             Paint::Red => "\x1b[1;31m",
             Paint::Dim => "\x1b[2m",
             Paint::Bold => "\x1b[1m",
+            Paint::Yellow => "\x1b[1;33m",
         }
     }
 }
@@ -295,6 +297,30 @@ pub(crate) fn explain_text(explanation: &Explanation, style: Style) -> String {
                 pad("", 8)
             };
             first = false;
+            out.line(format!("{head}  {line}"));
+        }
+    }
+    out.finish()
+}
+
+// --- Warnings (owned by the export/exec/warnings work; see crate::warnings) -------------------
+
+/// The warnings under the explanation: a blank line, then one `Warning` entry each, its place
+/// (`file:line: `) first, wrapped like the refresh policy. Nothing when there are none.
+pub(crate) fn warnings_text(warnings: &[crate::warnings::Warning], style: Style) -> String {
+    let mut out = Lines::default();
+    if warnings.is_empty() {
+        return String::new();
+    }
+    out.blank();
+    for w in warnings {
+        let text = format!("{}{}", w.place(), w.message);
+        for (i, line) in wrap(&text, WRAP_WIDTH).into_iter().enumerate() {
+            let head = if i == 0 {
+                style.paint(Paint::Yellow, "Warning ")
+            } else {
+                pad("", 8)
+            };
             out.line(format!("{head}  {line}"));
         }
     }

@@ -479,7 +479,9 @@ fn imds_supplies_role_credentials_with_their_expiry() {
         "export AWS_ACCESS_KEY_ID=ASIAFROMIMDS\n\
          export AWS_SECRET_ACCESS_KEY=imdsSecretNeverShown\n\
          export AWS_SESSION_TOKEN=imdsTokenNeverShown\n\
-         export AWS_CREDENTIAL_EXPIRATION=2099-01-01T00:00:00Z\n"
+         export AWS_CREDENTIAL_EXPIRATION=2099-01-01T00:00:00Z\n\
+         unset AWS_ACCOUNT_ID\n\
+         unset AWS_SECURITY_TOKEN\n"
     );
     let json = sandbox.run(&["export", "--format", "json"]);
     let doc = ProcessCredentials::parse(&json.stdout).unwrap();
