@@ -102,28 +102,7 @@ for s in scenarios:
 json.dump(out, sys.stdout)
 "#;
 
-/// splitmix64: the same seed, the same scenarios.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// True with probability `per_mille`/1000.
-    fn odds(&mut self, per_mille: u64) -> bool {
-        self.next() % 1000 < per_mille
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len())]
-    }
-}
+use credchain_tests::rng::Rng;
 
 /// How the scenario's IMDS behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,7 +196,7 @@ fn profile_body(rng: &mut Rng, name: &str, file: &str, scripts: &Path, out: &mut
             out.push_str("aws_account_id = 444455556666\n");
         }
     } else if r < 65 {
-        let (script, _) = rng.pick(&SCRIPTS);
+        let (script, _) = rng.choose(&SCRIPTS);
         let command = if rng.odds(150) {
             r#"/bin/echo '{"Version": 1, "AccessKeyId": "PROC_ECHO", "SecretAccessKey": "s"}'"#
                 .to_owned()
@@ -233,7 +212,7 @@ fn profile_body(rng: &mut Rng, name: &str, file: &str, scripts: &Path, out: &mut
             0 => out.push_str("credential_source = EcsContainer\n"),
             1 => out.push_str("credential_source = Ec2InstanceMetadata\n"),
             2 => out.push_str("credential_source = Environment\n"),
-            _ => out.push_str(&format!("source_profile = {}\n", rng.pick(&NAMES))),
+            _ => out.push_str(&format!("source_profile = {}\n", rng.choose(&NAMES))),
         }
     }
     if rng.odds(300) {
@@ -316,7 +295,7 @@ fn scenario(rng: &mut Rng, dir: &Path, scripts: &Path, ep: &Endpoints) -> Scenar
     }
     let mut naive_expiration = false;
     if rng.odds(120) {
-        let e = rng.pick(&[
+        let e = rng.choose(&[
             "2099-01-01T00:00:00Z",
             "2099-06-01T12:00:00+02:00",
             "not a date",
@@ -326,10 +305,13 @@ fn scenario(rng: &mut Rng, dir: &Path, scripts: &Path, ep: &Endpoints) -> Scenar
         set("AWS_CREDENTIAL_EXPIRATION", e);
     }
     if rng.odds(150) {
-        set("AWS_PROFILE", rng.pick(&["dev", "prod", "base", "missing"]));
+        set(
+            "AWS_PROFILE",
+            rng.choose(&["dev", "prod", "base", "missing"]),
+        );
     }
     if rng.odds(40) {
-        set("AWS_DEFAULT_PROFILE", rng.pick(&["dev", "prod"]));
+        set("AWS_DEFAULT_PROFILE", rng.choose(&["dev", "prod"]));
     }
     if rng.odds(40) {
         set("AWS_CREDENTIAL_FILE", &file("ec2"));
@@ -394,7 +376,7 @@ fn scenario(rng: &mut Rng, dir: &Path, scripts: &Path, ep: &Endpoints) -> Scenar
     };
     let endpoint = match imds {
         Imds::Disabled => {
-            set("AWS_EC2_METADATA_DISABLED", rng.pick(&["true", "TRUE"]));
+            set("AWS_EC2_METADATA_DISABLED", rng.choose(&["true", "TRUE"]));
             None
         }
         Imds::Serving if rng.odds(300) => Some(&ep.imds_account),
@@ -418,9 +400,10 @@ fn scenario(rng: &mut Rng, dir: &Path, scripts: &Path, ep: &Endpoints) -> Scenar
     if let Some(c) = credentials_file(rng, scripts) {
         files.push(("credentials", c));
     }
-    let profile = rng
-        .odds(120)
-        .then(|| rng.pick(&["default", "dev", "prod", "missing"]).to_owned());
+    let profile = rng.odds(120).then(|| {
+        rng.choose(&["default", "dev", "prod", "missing"])
+            .to_owned()
+    });
     Scenario {
         env,
         profile,
