@@ -193,9 +193,9 @@ const EMPTY_REASONS: [&str; 12] = [
     "profile default has no login_session",
     "profile default has no credential_process",
     "no config file",
-    "AWS_CREDENTIAL_FILE is not set (or empty)",
+    "AWS_CREDENTIAL_FILE is not set",
     "no boto config file",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / AWS_CONTAINER_CREDENTIALS_FULL_URI is not set (or empty)",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / AWS_CONTAINER_CREDENTIALS_FULL_URI is not set",
     "AWS_EC2_METADATA_DISABLED is true",
 ];
 

@@ -443,6 +443,9 @@ pub enum Reason<'a> {
     ExplicitProfile,
     /// A variable is not set, or is empty where botocore tests for a non-empty value.
     VarUnset(&'static str),
+    /// A variable is not set at all: botocore uses the source when it is present, even empty
+    /// (`AWS_CREDENTIAL_FILE`, the container endpoint's variables; spec §1.2).
+    VarAbsent(&'static str),
     /// The `env` keys: which token variable gave the token, whether they expire.
     EnvKeys {
         /// `AWS_SECURITY_TOKEN` or `AWS_SESSION_TOKEN`, if either gave a token.
@@ -527,6 +530,7 @@ impl fmt::Display for Reason<'_> {
                 f.write_str("an explicit profile removes the environment source")
             }
             Reason::VarUnset(v) => write!(f, "{v} is not set (or empty)"),
+            Reason::VarAbsent(v) => write!(f, "{v} is not set"),
             Reason::EnvKeys { token_var, expiry } => {
                 f.write_str("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")?;
                 if let Some(t) = token_var {

@@ -734,7 +734,7 @@ impl<'a> Walk<'a> {
                 } else {
                     Visit::Nothing(
                         Outcome::NothingHere,
-                        Reason::VarUnset(
+                        Reason::VarAbsent(
                             "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / AWS_CONTAINER_CREDENTIALS_FULL_URI",
                         ),
                     )
@@ -858,7 +858,7 @@ impl<'a> Walk<'a> {
         let Some(var) = self.env.var("AWS_CREDENTIAL_FILE") else {
             return Visit::Nothing(
                 Outcome::NothingHere,
-                Reason::VarUnset("AWS_CREDENTIAL_FILE"),
+                Reason::VarAbsent("AWS_CREDENTIAL_FILE"),
             );
         };
         let role = FileRole::Ec2Credentials;
