@@ -57,6 +57,7 @@ use credchain_core::http::{
     Instant, Method, RequestId, Response, TransportError, header, is_legal_header_value,
 };
 use credchain_fuzz::document::{Oracle, check_session};
+use credchain_fuzz::script::Input;
 use libfuzzer_sys::fuzz_target;
 
 const RELATIVE: [&str; 3] = [
@@ -103,38 +104,6 @@ const DOCUMENTS: [&[u8]; 10] = [
     b"\xff\xfe",
     br#"{"AccessKeyId":"A","AccessKeyId":"B","SecretAccessKey":"S","Token":"T","Expiration":"E"}"#,
 ];
-
-struct Input<'a> {
-    data: &'a [u8],
-}
-
-impl<'a> Input<'a> {
-    fn byte(&mut self) -> Option<u8> {
-        let (&b, rest) = self.data.split_first()?;
-        self.data = rest;
-        Some(b)
-    }
-
-    fn u16(&mut self) -> u16 {
-        u16::from_le_bytes([self.byte().unwrap_or(0), self.byte().unwrap_or(0)])
-    }
-
-    fn u32(&mut self) -> u32 {
-        u32::from(self.u16()) | (u32::from(self.u16()) << 16)
-    }
-
-    fn take(&mut self, n: usize) -> &'a [u8] {
-        let (a, b) = self.data.split_at(n.min(self.data.len()));
-        self.data = b;
-        a
-    }
-
-    /// `u8`-length-prefixed text; lossy, since environment values are text.
-    fn text(&mut self) -> String {
-        let n = usize::from(self.byte().unwrap_or(0));
-        String::from_utf8_lossy(self.take(n)).into_owned()
-    }
-}
 
 struct Driver<'c> {
     client: ContainerClient<'c>,
@@ -471,36 +440,14 @@ fn run(input: &mut Input<'_>, mut config: ContainerConfig<'_>) {
                 d.reply(Ok(Response::new(status, b)));
             }
             3 => {
-                let e = match input.byte().unwrap_or(0) % 5 {
-                    0 => TransportError::ConnectFailed,
-                    1 => TransportError::ConnectTimeout,
-                    2 => TransportError::ReadTimeout,
-                    3 => TransportError::ConnectionClosed,
-                    _ => TransportError::Other,
-                };
-                d.reply(Err(e));
+                d.reply(Err(input.transport_error()));
             }
             4 => {
                 let t = d.client.poll_timeout().unwrap_or(d.now);
                 d.timeout_at(t);
             }
             5 => {
-                let tag = input.byte().unwrap_or(0);
-                let t = match tag % 4 {
-                    0 => d
-                        .now
-                        .saturating_add(Duration::from_millis(u64::from(tag / 4))),
-                    1 => d
-                        .now
-                        .saturating_add(Duration::from_secs(u64::from(input.u16()))),
-                    2 => d
-                        .now
-                        .saturating_add(Duration::from_secs(u64::from(input.u32()))),
-                    _ => match d.client.poll_timeout() {
-                        Some(t) if t > d.now => Instant::from_nanos(t.as_nanos() - 1),
-                        _ => d.now,
-                    },
-                };
+                let t = input.later(d.now, d.client.poll_timeout());
                 d.timeout_at(t);
             }
             6 => d.start(),

@@ -68,6 +68,7 @@ use credchain_core::imds::{
 };
 use credchain_core::refresh::StaticStability;
 use credchain_fuzz::document::{Oracle, check_json_str, check_session};
+use credchain_fuzz::script::Input;
 use libfuzzer_sys::fuzz_target;
 
 const TIMEOUTS: [i64; 8] = [1, 2, 0, -1, 5, 1_000_000, i64::MAX, i64::MIN];
@@ -141,32 +142,6 @@ fn menu() -> impl Iterator<Item = &'static [u8]> {
         .chain(&STAGE_CREDENTIALS)
         .chain(&STAGE_IAM_INFO)
         .copied()
-}
-
-struct Input<'a> {
-    data: &'a [u8],
-}
-
-impl<'a> Input<'a> {
-    fn byte(&mut self) -> Option<u8> {
-        let (&b, rest) = self.data.split_first()?;
-        self.data = rest;
-        Some(b)
-    }
-
-    fn u16(&mut self) -> u16 {
-        u16::from_le_bytes([self.byte().unwrap_or(0), self.byte().unwrap_or(0)])
-    }
-
-    fn u32(&mut self) -> u32 {
-        u32::from(self.u16()) | (u32::from(self.u16()) << 16)
-    }
-
-    fn take(&mut self, n: usize) -> &'a [u8] {
-        let (a, b) = self.data.split_at(n.min(self.data.len()));
-        self.data = b;
-        a
-    }
 }
 
 /// Which request a transmit was.
@@ -741,36 +716,14 @@ fuzz_target!(|data: &[u8]| {
                 d.reply(Ok(Response::new(status, b)));
             }
             3 => {
-                let e = match input.byte().unwrap_or(0) % 5 {
-                    0 => TransportError::ConnectFailed,
-                    1 => TransportError::ConnectTimeout,
-                    2 => TransportError::ReadTimeout,
-                    3 => TransportError::ConnectionClosed,
-                    _ => TransportError::Other,
-                };
-                d.reply(Err(e));
+                d.reply(Err(input.transport_error()));
             }
             4 => {
                 let t = d.client.poll_timeout().unwrap_or(d.now);
                 d.timeout_at(t);
             }
             5 => {
-                let tag = input.byte().unwrap_or(0);
-                let t = match tag % 4 {
-                    0 => d
-                        .now
-                        .saturating_add(Duration::from_millis(u64::from(tag / 4))),
-                    1 => d
-                        .now
-                        .saturating_add(Duration::from_secs(u64::from(input.u16()))),
-                    2 => d
-                        .now
-                        .saturating_add(Duration::from_secs(u64::from(input.u32()))),
-                    _ => match d.client.poll_timeout() {
-                        Some(t) if t > d.now => Instant::from_nanos(t.as_nanos() - 1),
-                        _ => d.now,
-                    },
-                };
+                let t = input.later(d.now, d.client.poll_timeout());
                 d.timeout_at(t);
             }
             6 => {

@@ -21,6 +21,7 @@
 
 pub mod document;
 pub mod profile;
+pub mod script;
 pub mod time;
 
 /// Whether `part` lies inside `whole`, by address.
