@@ -17,13 +17,15 @@
     clippy::arithmetic_side_effects
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use credchain_core::document::ProcessCredentials;
 use credchain_core::time::Timestamp;
 use credchain_server::{Credentials as ServedCredentials, HttpTokens, ImdsServer};
 use serde_json::Value;
+
+mod common;
+use common::Sandbox;
 
 const BIN: &str = env!("CARGO_BIN_EXE_credchain");
 
@@ -45,12 +47,6 @@ const SOURCES: [&str; 12] = [
 
 /// A secret that a shell, JSON and an INI file each treat specially somewhere.
 const NASTY_SECRET: &str = r#"it's a "sec$ret" `x` \n; $(exit 3) 100%"#;
-
-/// A temporary home and the environment the command runs with.
-struct Sandbox {
-    home: tempfile::TempDir,
-    env: Vec<(String, String)>,
-}
 
 /// What a run gave.
 #[derive(Debug)]
@@ -86,54 +82,6 @@ impl Run {
 }
 
 impl Sandbox {
-    fn new() -> Sandbox {
-        let home = tempfile::tempdir().unwrap();
-        let mut s = Sandbox {
-            home,
-            env: Vec::new(),
-        };
-        s.set("PATH", &std::env::var("PATH").unwrap_or_default());
-        let home = s.home().display().to_string();
-        s.set("HOME", &home);
-        s.set("AWS_EC2_METADATA_DISABLED", "true");
-        s
-    }
-
-    fn home(&self) -> &Path {
-        self.home.path()
-    }
-
-    /// A path under the home, as text.
-    fn path(&self, rel: &str) -> String {
-        self.home().join(rel).display().to_string()
-    }
-
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let path = self.home().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn set(&mut self, name: &str, value: &str) -> &mut Sandbox {
-        self.unset(name);
-        self.env.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    fn unset(&mut self, name: &str) -> &mut Sandbox {
-        self.env.retain(|(n, _)| n != name);
-        self
-    }
-
-    fn command(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
-        c.env_clear()
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .current_dir(self.home());
-        c
-    }
-
     fn run(&self, args: &[&str]) -> Run {
         Run::of(self.command(BIN).args(args).output().unwrap())
     }

@@ -19,7 +19,7 @@
 )]
 
 use std::io::{BufRead as _, BufReader, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -28,17 +28,15 @@ use credchain_core::profile::{Dialect, FileKind, ProfileFile};
 use credchain_core::time::Timestamp;
 use serde_json::{Value, json};
 
+mod common;
+use common::Sandbox;
+
 const BIN: &str = env!("CARGO_BIN_EXE_credchain");
 
 /// A secret that a shell, JSON and an INI file each treat specially somewhere.
 const NASTY_SECRET: &str = r#"it's a "sec$ret" `x` \n; $(exit 3) 100% # not; a comment"#;
 /// A session token with what PowerShell and fish quote differently.
 const NASTY_TOKEN: &str = "tok'en\\with\u{2019}quotes";
-
-struct Sandbox {
-    home: tempfile::TempDir,
-    env: Vec<(String, String)>,
-}
 
 #[derive(Debug)]
 struct Run {
@@ -63,53 +61,6 @@ impl Run {
 }
 
 impl Sandbox {
-    fn new() -> Sandbox {
-        let mut s = Sandbox {
-            home: tempfile::tempdir().unwrap(),
-            env: Vec::new(),
-        };
-        s.set("PATH", &std::env::var("PATH").unwrap_or_default());
-        let home = s.home().display().to_string();
-        s.set("HOME", &home);
-        s.set("AWS_EC2_METADATA_DISABLED", "true");
-        s
-    }
-
-    fn home(&self) -> &Path {
-        self.home.path()
-    }
-
-    fn path(&self, rel: &str) -> String {
-        self.home().join(rel).display().to_string()
-    }
-
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let path = self.home().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn set(&mut self, name: &str, value: &str) -> &mut Sandbox {
-        self.unset(name);
-        self.env.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    fn unset(&mut self, name: &str) -> &mut Sandbox {
-        self.env.retain(|(n, _)| n != name);
-        self
-    }
-
-    fn command(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
-        c.env_clear()
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .current_dir(self.home())
-            .stdin(Stdio::null());
-        c
-    }
-
     fn run(&self, args: &[&str]) -> Run {
         Run::of(self.command(BIN).args(args).output().unwrap())
     }
