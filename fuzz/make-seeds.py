@@ -84,6 +84,10 @@ TARGETS = [
     "http_response",
     "imds_machine",
     "container_machine",
+    "sigv4_canonical",
+    "sigv4_authorization",
+    "sts_xml",
+    "sso_json",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -729,6 +733,143 @@ def traffic_container_scripts(td: Path):
 # ---------------------------------------------------------------------------------------------
 
 
+# ---------------------------------------------------------------------------------------------
+# SigV4: the AWS test suite's requests and Authorization headers, and STS-like requests
+# ---------------------------------------------------------------------------------------------
+
+SIGV4_SUITE_TIME = 1_440_938_160  # 2015-08-30T12:36:00Z, every case's X-Amz-Date
+SIGV4_SUITE_KEYS = "AKIDEXAMPLE|wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY|us-east-1|service"
+SIGV4_TOKEN = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD" + "AbCd0123+/xyZ" * 40
+SIGV4_STS_BODY = (
+    "Action=AssumeRole&DurationSeconds=3600&ExternalId=abc&RoleArn=arn%3Aaws%3Aiam%3A%3A"
+    "123456789012%3Arole%2Fdemo&RoleSessionName=botocore-session-1764403200&Version=2011-06-15"
+)
+HAND_SIGV4 = [
+    ("sts-assume-role-token", 1_764_403_200,
+     f"ASIAQNZGKIQY56JQ7WML|secret/key+40charsxxxxxxxxxxxxxxxxxxxxxxx|us-east-1|sts|{SIGV4_TOKEN}",
+     "POST / HTTP/1.1\nHost:sts.us-east-1.amazonaws.com\n"
+     "Content-Type:application/x-www-form-urlencoded; charset=utf-8\n"
+     "User-Agent:Botocore/1.43.11\n\n" + SIGV4_STS_BODY),
+    ("sts-empty-token-stale-headers", 1_764_403_200, "AKID|s|eu-west-1|sts|",
+     "post / HTTP/1.1\nhost:sts.eu-west-1.amazonaws.com\nAuthorization:old\nX-Amz-Date:19990101T000000Z\n"
+     "X-Amz-Security-Token:caller's\n\nAction=GetCallerIdentity&Version=2011-06-15"),
+    ("content-sha256-true", 0, "AKID|s|r|s3",
+     "PUT /bucket/key HTTP/1.1\nHost:h\n"
+     "X-Amz-Content-SHA256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n\n"),
+    ("content-sha256-false", 0, "AKID|s|r|s3", "PUT / HTTP/1.1\nHost:h\nX-Amz-Content-SHA256:UNSIGNED-PAYLOAD\n\nx"),
+    ("date-header", 0, "AKID|s|r|sts", "GET / HTTP/1.1\nHost:h\nDate:Sun, 30 Aug 2015 12:36:00 GMT"),
+    ("no-host", 0, "AKID|s|r|sts", "GET / HTTP/1.1\nX-Other:1"),
+    ("bad-scope", 0, "AK/ID|s|r|sts", "GET / HTTP/1.1\nHost:h"),
+    ("long-secret", 253_402_300_799, "AKID|" + "k" * 100 + "|r|sts", "GET / HTTP/1.1\nHost:h"),
+    ("dots-query-repeats", -62_167_219_200, "AKID|s|r|sso",
+     "GET //a/./b/../../c/%2F/sp ace/\u1234?b=2&a=&flag&a=1&a=1 HTTP/1.1\nHost:portal.sso.r.amazonaws.com\n"
+     "x-a:  one\t two  \nX-A:\u3000three\u00a0four\n  folded\n"),
+]
+
+
+def sigv4_corpora(td: Path) -> tuple[Corpus, Corpus]:
+    canonical, authorization = Corpus("sigv4_canonical"), Corpus("sigv4_authorization")
+    suite = td / "sigv4"
+    for req in sorted(suite.rglob("*.req")):
+        name = str(req.parent.relative_to(suite))
+        creq = req.with_suffix(".creq").read_text()
+        token = re.search(r"^x-amz-security-token:(.*)$", creq, re.MULTILINE)
+        keys = SIGV4_SUITE_KEYS + (f"|{token.group(1)}" if token else "")
+        head = struct.pack("<q", SIGV4_SUITE_TIME) + f"{keys}\n".encode()
+        canonical.add(f"suite-{name}", head + req.read_bytes().replace(b"\r", b""))
+        authz = req.with_suffix(".authz").read_text().strip()
+        authorization.add(f"suite-{name}", authz)
+    for name, time, keys, text in HAND_SIGV4:
+        canonical.add(f"hand-{name}", struct.pack("<q", time) + f"{keys}\n{text}".encode())
+    sig = "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+    cred = "Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request"
+    for name, text in [
+        ("shuffled", f"AWS4-HMAC-SHA256  Signature={sig},SignedHeaders=host;x-amz-date,\t{cred}"),
+        ("unsigned-host", f"AWS4-HMAC-SHA256 {cred}, SignedHeaders=x-amz-date, Signature={sig}"),
+        ("missing-header", f"AWS4-HMAC-SHA256 {cred}, SignedHeaders=content-type;host;x-amz-date, Signature={sig}"),
+        ("repeated", f"AWS4-HMAC-SHA256 {cred}, {cred}, SignedHeaders=host, Signature={sig}"),
+        ("unsorted", f"AWS4-HMAC-SHA256 {cred}, SignedHeaders=x-amz-date;host, Signature={sig}"),
+        ("upper-hex", f"AWS4-HMAC-SHA256 {cred}, SignedHeaders=host, Signature={sig.upper()}"),
+        ("bad-terminator", f"AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws5_request, SignedHeaders=host, Signature={sig}"),
+        ("other-algorithm", "AWS4-ECDSA-P256-SHA256 Credential=A/20150830/s/aws4_request"),
+        ("extra-component", f"AWS4-HMAC-SHA256 {cred}, SignedHeaders=host, Signature={sig}, X=1"),
+    ]:
+        authorization.add(f"hand-{name}", text)
+    return canonical, authorization
+
+
+# ---------------------------------------------------------------------------------------------
+# STS (XML) and SSO (JSON) answers: sts_xml takes an operation byte (even AssumeRole, odd
+# AssumeRoleWithWebIdentity) then the body; sso_json a document byte (0 cache file, 1
+# GetRoleCredentials, 2 CreateToken, 3 error + a status byte) then the body.
+
+STS_OK = (
+    '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n  <AssumeRoleResult>\n'
+    "    <AssumedRoleUser><AssumedRoleId>AROA:s</AssumedRoleId>"
+    "<Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn></AssumedRoleUser>\n"
+    "    <Credentials><AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>k&amp;&lt;&#x2F;&#47;</SecretAccessKey>"
+    "<SessionToken>t\r\nu</SessionToken><Expiration>2026-11-29T13:34:41Z</Expiration></Credentials>\n"
+    "  </AssumeRoleResult>\n  <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>\n"
+    "</AssumeRoleResponse>\n"
+)
+HAND_STS = [
+    ("declaration-comment-pi", 0, '<?xml version="1.0" encoding="UTF-8"?>\n<!-- c --><?pi x?>' + STS_OK),
+    ("bom", 0, "\ufeff" + STS_OK),
+    ("web-identity-root-for-assume-role", 0, STS_OK.replace("AssumeRole", "AssumeRoleWithWebIdentity")),
+    ("errors-wrapper", 1, "<Response><Errors><Error><Code>Throttling</Code><Message>slow</Message></Error></Errors>"
+     "<RequestID>x</RequestID></Response>"),
+    ("empty-error-fields", 0, "<ErrorResponse><Error><Type/><Code></Code><Message> </Message></Error><RequestId/></ErrorResponse>"),
+    ("doctype", 0, '<!DOCTYPE a [<!ENTITY x "y">]><AssumeRoleResponse>&x;</AssumeRoleResponse>'),
+    ("cdata", 0, "<AssumeRoleResponse><![CDATA[x]]></AssumeRoleResponse>"),
+    ("mismatched", 0, "<AssumeRoleResponse><AssumeRoleResult></AssumeRoleResponse>"),
+    ("duplicate-value", 0, STS_OK.replace("<AccessKeyId>ASIA</AccessKeyId>", "<AccessKeyId>A</AccessKeyId><AccessKeyId>B</AccessKeyId>")),
+    ("nested-value", 0, STS_OK.replace("<AccessKeyId>ASIA</AccessKeyId>", "<AccessKeyId><x/></AccessKeyId>")),
+    ("attributes", 0, STS_OK.replace("<AssumeRoleResult>", "<AssumeRoleResult a='1' b=\"&lt;&#65;\" c = 'x'>")),
+    ("char-refs-edge", 0, STS_OK.replace("ASIA", "&#x10FFFF;&#xD7FF;&#9;&#65533;")),
+    ("bad-refs", 0, STS_OK.replace("ASIA", "&#xD800;&#0;&unknown;&")),
+    ("deep", 0, "<a>" * 40 + "</a>" * 40),
+    ("short-arn", 0, STS_OK.replace("arn:aws:sts::123456789012:assumed-role/r/s", "arn:aws:sts::1")),
+]
+HAND_SSO = [
+    ("cache-botocore-utc", b"0", '{"startUrl": "https://d.awsapps.com/start", "region": "us-east-1", "accessToken": "a\\/b", '
+     '"expiresAt": "2026-11-29T12:00:00UTC", "clientId": "c", "clientSecret": "s", '
+     '"registrationExpiresAt": "2027-01-01T00:00:00Z", "refreshToken": "r"}'),
+    ("cache-naive", b"0", '{"accessToken": "a", "expiresAt": "2026-11-29T12:00:00"}'),
+    ("cache-duplicate", b"0", '{"accessToken": "a", "accessToken": "b", "expiresAt": "x"}'),
+    ("cache-escapes", b"0", '{"accessToken": "\\ud83d\\ude00\\u00e9\\n", "expiresAt": "2026-11-29T12:00:00+01:00"}'),
+    ("role-ok", b"1", '{"roleCredentials":{"accessKeyId":"ASIA","secretAccessKey":"s","sessionToken":"t","expiration":1795969632999}}'),
+    ("role-float", b"1", '{"roleCredentials":{"accessKeyId":"a","secretAccessKey":"s","sessionToken":"t","expiration":1.5e12}}'),
+    ("role-negative", b"1", '{"roleCredentials":{"accessKeyId":"a","secretAccessKey":"s","sessionToken":"t","expiration":-1}}'),
+    ("role-huge", b"1", '{"roleCredentials":{"accessKeyId":"a","secretAccessKey":"s","sessionToken":"t","expiration":9223372036854775807}}'),
+    ("role-not-object", b"1", '{"roleCredentials":[1]}'),
+    ("token-ok", b"2", '{"accessToken":"a","tokenType":"Bearer","expiresIn":28800,"refreshToken":"r","idToken":"i"}'),
+    ("error-unauthorized", b"3\x81", '{"message":"Session token not found or invalid"}'),
+    ("error-type", b"3\x02", '{"__type":"com.amazon#ForbiddenException","Message":"no"}'),
+    ("error-code-cut", b"3\x00", '{"code":"a:b#c","message":"x"}'),
+    ("error-generic", b"3\x06", "<html>Bad Gateway</html>"),
+    ("error-empty", b"3\x07", ""),
+]
+
+
+def sts_sso_corpora(td: Path) -> tuple[Corpus, Corpus]:
+    sts, sso = Corpus("sts_xml"), Corpus("sso_json")
+    for case, uri, body in traffic_bodies(td):
+        if body.lstrip().startswith(b"<") and (b"AssumeRole" in body or b"ErrorResponse" in body):
+            op = b"1" if b"WithWebIdentity" in body else b"0"
+            sts.add(f"traffic-{case}", op + body)
+        elif "/federation/credentials" in uri:
+            sso.add(f"traffic-{case}", b"1" + body)
+            sso.add(f"traffic-{case}-as-error", b"3\x01" + body)
+    for f in sorted(td.glob("**/.aws/sso/cache/*.json")):
+        sso.add(f"cache-{f.parent.parent.parent.parent.parent.parent.name}", b"0" + f.read_bytes())
+    sts.add("hand-ok", b"0" + STS_OK.encode())
+    for name, op, text in HAND_STS:
+        sts.add(f"hand-{name}", bytes([0x30 + op]) + text.encode())
+    for name, head, text in HAND_SSO:
+        sso.add(f"hand-{name}", head + text.encode())
+    return sts, sso
+
+
 def main() -> None:
     td = find_testdata()
     c = {t: Corpus(t) for t in TARGETS}
@@ -862,6 +1003,9 @@ def main() -> None:
         c["container_machine"].add(f"hand-{name}", data)
     for name, data in traffic_container_scripts(td):
         c["container_machine"].add(name, data)
+
+    c["sigv4_canonical"], c["sigv4_authorization"] = sigv4_corpora(td)
+    c["sts_xml"], c["sso_json"] = sts_sso_corpora(td)
 
     shutil.rmtree(FUZZ / "regressions", ignore_errors=True)
     for corpus in regressions.values():

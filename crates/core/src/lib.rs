@@ -53,4 +53,7 @@ pub mod http;
 pub mod imds;
 pub mod profile;
 pub mod refresh;
+pub mod sigv4;
+pub mod sso;
+pub mod sts;
 pub mod time;

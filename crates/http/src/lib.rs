@@ -17,6 +17,9 @@
 //! - [`ImdsFetcher`] ([`imds`]) and [`ContainerFetcher`] ([`container`]) run a machine to the
 //!   end — send, sleep, feed back — and turn its borrowed outcome into owned [`Credentials`]
 //!   (secrets wrapped in [`Secret`], which never prints) or a reason.
+//! - [`HttpsClient`] ([`https`]) sends any request — STS's signed `POST`, the SSO portal's
+//!   `GET` — over HTTPS (rustls with a pure-Rust crypto provider: no C toolchain) or plain
+//!   HTTP, trusting the Mozilla CA list or the `AWS_CA_BUNDLE` file, as botocore does.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -39,7 +42,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Not here yet: `https` endpoints (a container `FULL_URI` may be one); such a fetch ends with
+//! The IMDS and container fetchers do not take `https` endpoints yet (a container `FULL_URI`
+//! may be one); such a fetch ends with
 //! [`Error::HttpsNotSupported`] before anything is sent.
 //!
 //! Section references (spec §N) are to the botocore 1.43.11 behavioural specification.
@@ -62,6 +66,7 @@ pub mod container;
 mod credentials;
 mod drive;
 mod error;
+pub mod https;
 pub mod imds;
 pub mod transport;
 
@@ -69,5 +74,9 @@ pub use clock::WallClock;
 pub use container::ContainerFetcher;
 pub use credentials::{Credentials, Secret};
 pub use error::Error;
+pub use https::{
+    HttpsClient, HttpsError, HttpsErrorKind, HttpsOptions, HttpsRequest, HttpsResponse, HttpsStats,
+    TrustRoots,
+};
 pub use imds::{ImdsCredentials, ImdsFetcher, ImdsOutcome, InstanceProfile, Refusal};
 pub use transport::{HttpClient, HttpResponse, Limits, SendError, SendErrorKind, Stats};

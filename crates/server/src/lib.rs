@@ -1,6 +1,6 @@
 //! # credchain-server
 //!
-//! Two servers that hand out AWS credentials the way AWS does, for tests and for local use:
+//! Servers that hand out AWS credentials the way AWS does, for tests and for local use:
 //!
 //! - [`ImdsServer`]: the EC2 instance metadata service, IMDSv1 and IMDSv2, faithful to what
 //!   the EC2 User Guide documents and field reports show (session tokens with TTL checks and
@@ -9,6 +9,11 @@
 //!   credentials, credentials rotating with at least five minutes of overlap). See [`imds`].
 //! - [`ContainerServer`]: the container-credentials endpoint of ECS / EKS Pod Identity, with
 //!   its `Authorization` token and `Host` check. See [`container`].
+//! - [`StsServer`] and [`SsoServer`]: STS (`AssumeRole`, `AssumeRoleWithWebIdentity`,
+//!   `GetCallerIdentity`, SigV4 checked for real against the server's own copy of every key)
+//!   and the SSO portal with SSO-OIDC's token refresh, over HTTP or over HTTPS with a CA made
+//!   at start ([`tls`]). Their [`EndpointControls`] offer the same clock, fault rules and
+//!   transcript. See [`sts`] and [`sso`].
 //!
 //! Both run on tokio and hyper, bind `127.0.0.1:0` unless told otherwise, and return a handle
 //! that gives the bound address, stops the server (also when dropped), and exposes live
@@ -56,11 +61,15 @@ mod access;
 mod clock;
 pub mod container;
 pub mod credentials;
+pub mod endpoint;
 pub mod fault;
 pub mod imds;
 mod json;
 mod random;
 mod serve;
+pub mod sso;
+pub mod sts;
+pub mod tls;
 pub mod transcript;
 
 use std::fmt;
@@ -72,12 +81,16 @@ pub use container::{
     Authorization, ContainerBuilder, ContainerHandle, ContainerServer, ContainerSettings,
 };
 pub use credentials::{CredentialSource, Credentials, Rotating, Rotation, SourceError};
+pub use endpoint::EndpointControls;
 pub use fault::{Fault, FaultId, FaultKind, FaultRule, PathMatch, Throttle, ThrottleAction};
 pub use imds::{
     CredentialSet, HttpEndpoint, HttpTokens, ImdsBuilder, ImdsServer, ImdsSettings, RoleMode,
     ServerHandle,
 };
 pub use serve::Controls;
+pub use sso::{SsoBuilder, SsoCall, SsoHandle, SsoServer};
+pub use sts::{Role, StsBuilder, StsCall, StsHandle, StsServer};
+pub use tls::TlsIdentity;
 pub use transcript::{AuthCheck, Exchange, Outcome};
 
 /// Why a server could not start, or a setting or rule was refused.
