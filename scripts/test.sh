@@ -33,6 +33,19 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "unit, conformance, differential and zero-allocation tests ($(elapsed))"
 cargo test --workspace --locked --no-fail-fast
 
+stage "the AWS SDK bridge: credchain --features aws-sdk, its tests and its example ($(elapsed))"
+# Same target dir: only credchain (with the feature) and the few aws-* crates are built here.
+cargo clippy -p credchain --features aws-sdk --all-targets --locked -- -D warnings
+cargo test -p credchain --features aws-sdk --locked --lib --test sdk_bridge
+cargo test -p credchain --features aws-sdk --locked --doc sdk::
+sdk_out=$(cargo run -q -p credchain --features aws-sdk --locked --example sdk_config)
+printf '%s\n' "$sdk_out"
+grep -qE '^  access key id  ASIA[A-Z0-9]{16}$' <<<"$sdk_out"
+grep -qx '  source         iam-role' <<<"$sdk_out"
+grep -qx '  session token  present (not shown)' <<<"$sdk_out"
+grep -qE '^  expires        [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' <<<"$sdk_out"
+grep -qx '  second call    same credentials (served by credchain'"'"'s cache)' <<<"$sdk_out"
+
 stage "benches, once each in test mode ($(elapsed))"
 cargo test -p credchain-benches --benches --locked
 

@@ -40,6 +40,7 @@ use credchain_http::WallClock;
 use credchain_server::{
     Clock as ServerClock, Exchange, HttpTokens, ImdsServer, Rotation, ServerHandle,
 };
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::render::{self, Style};
@@ -60,7 +61,14 @@ loopback port: how a program on EC2 gets the credentials of the instance's role,
 7. `credchain explain` for that environment.
 
 Nothing of yours is read or changed: HOME is an empty temporary directory and the environment
-holds only the endpoint. It takes about a second and exits 0.";
+holds only the endpoint. It takes about a second and exits 0.
+
+--json tells the same story as one JSON document, for scripts: `imds` (the endpoint and its
+settings), `steps` (each with `step`, `name`, `title`, and the `requests` it made: method, path,
+the headers sent, the status, and what the answer held), `requests_seen`, `secrets_checked`.
+Tokens and secret keys appear only as their lengths; the document is checked for every secret
+the demo handled before it is printed. Times are RFC 3339; `seconds_left` is on the demo's
+clock.";
 
 /// Options of `credchain demo`.
 #[derive(Debug, Args)]
@@ -69,6 +77,10 @@ pub(crate) struct DemoArgs {
     /// NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = crate::args::ColorChoice::Auto)]
     color: crate::args::ColorChoice,
+    /// Print the story as one JSON document (steps, requests, answers; never a token or a
+    /// secret) instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// The role the demo instance has.
@@ -124,6 +136,8 @@ struct Story {
     printed: String,
     /// The secrets the demo handled: the IMDS token, secret keys, session tokens.
     secrets: Vec<String>,
+    /// With --json: the steps told so far, and no text is printed.
+    steps: Option<Vec<Value>>,
 }
 
 impl Story {
@@ -136,7 +150,18 @@ impl Story {
         self.text.push('\n');
     }
 
+    /// Records a step of the JSON story (with --json; nothing otherwise).
+    fn step(&mut self, step: Value) {
+        if let Some(steps) = &mut self.steps {
+            steps.push(step);
+        }
+    }
+
     fn flush(&mut self) {
+        if self.steps.is_some() {
+            self.text.clear();
+            return;
+        }
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(self.text.as_bytes());
         let _ = out.flush();
@@ -176,7 +201,10 @@ pub(crate) async fn run(args: DemoArgs) -> ExitCode {
 }
 
 async fn demo(args: &DemoArgs) -> Result<(), String> {
-    let mut story = Story::default();
+    let mut story = Story {
+        steps: args.json.then(Vec::new),
+        ..Story::default()
+    };
     let rotation = Rotation::new(ROTATE, LIFETIME).map_err(|e| e.to_string())?;
     let start = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -257,6 +285,44 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
         .push_str(&render::explain_text(&explanation, style(args.color)));
     story.blank();
     story.flush();
+    story.step(json!({
+        "step": 7,
+        "name": "explain",
+        "title": "credchain explain, in this environment",
+        "explanation": serde_json::to_value(&explanation).map_err(|e| e.to_string())?,
+    }));
+    if let Some(steps) = story.steps.take() {
+        let document = json!({
+            "demo": "credchain",
+            "version": 1,
+            "imds": {
+                "endpoint": imds.endpoint(),
+                "http_tokens": "required",
+                "hop_limit": 1,
+                "role": ROLE,
+                "lifetime_seconds": LIFETIME.as_secs(),
+                "rotation_seconds": ROTATE.as_secs(),
+            },
+            "start": start.to_string(),
+            "steps": steps,
+            "requests_seen": imds.controls().requests_seen(),
+            "secrets_checked": story.secrets.len(),
+        });
+        let mut text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
+        text.push('\n');
+        if story.secrets.iter().any(|s| text.contains(s.as_str())) {
+            return Err(
+                "a secret is in the JSON story: this is a bug, please report it".to_owned(),
+            );
+        }
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| format!("cannot write to standard output: {e}"))?;
+        imds.stop().await;
+        drop(home);
+        return Ok(());
+    }
     if story.leaked() {
         return Err("a secret was printed above: this is a bug, please report it".to_owned());
     }
@@ -315,6 +381,23 @@ async fn by_hand(story: &mut Story, imds: &ServerHandle, addr: SocketAddr) -> Re
         story.line("  which is how a container behind a bridge network is kept from the token.");
     }
     story.blank();
+    story.step(json!({
+        "step": 1,
+        "name": "token",
+        "title": "Ask for a session token (IMDSv2)",
+        "requests": [{
+            "method": "PUT",
+            "path": "/latest/api/token",
+            "headers": {"X-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL},
+            "status": put.status,
+            "reason": put.reason,
+            "response": {
+                "ttl_seconds_header": put.header("x-aws-ec2-metadata-token-ttl-seconds"),
+                "token_length": token.len(),
+                "ip_ttl": ttl,
+            },
+        }],
+    }));
 
     let auth = [("X-aws-ec2-metadata-token", token.as_str())];
     story.line("Step 2  Ask which role the instance has");
@@ -332,6 +415,19 @@ async fn by_hand(story: &mut Story, imds: &ServerHandle, addr: SocketAddr) -> Re
     story.line(format!("  < {}, text/plain", listing.status_line()));
     story.line(format!("  < {role}"));
     story.blank();
+    story.step(json!({
+        "step": 2,
+        "name": "role",
+        "title": "Ask which role the instance has",
+        "requests": [{
+            "method": "GET",
+            "path": "/latest/meta-data/iam/security-credentials/",
+            "headers": {"X-aws-ec2-metadata-token": "<the token>"},
+            "status": listing.status,
+            "reason": listing.reason,
+            "response": {"role": role},
+        }],
+    }));
 
     story.line("Step 3  Ask for the role's credentials");
     let path = format!("/latest/meta-data/iam/security-credentials/{role}");
@@ -368,6 +464,27 @@ async fn by_hand(story: &mut Story, imds: &ServerHandle, addr: SocketAddr) -> Re
         text("Token").len()
     ));
     story.blank();
+    story.step(json!({
+        "step": 3,
+        "name": "credentials",
+        "title": "Ask for the role's credentials",
+        "requests": [{
+            "method": "GET",
+            "path": path,
+            "headers": {"X-aws-ec2-metadata-token": "<the token>"},
+            "status": document.status,
+            "reason": document.reason,
+            "response": {
+                "Code": text("Code"),
+                "Type": text("Type"),
+                "AccessKeyId": text("AccessKeyId"),
+                "Expiration": text("Expiration"),
+                "seconds_left": seconds_left(&text("Expiration")),
+                "secret_access_key_length": text("SecretAccessKey").len(),
+                "token_length": text("Token").len(),
+            },
+        }],
+    }));
 
     story.line("Step 4  The same request without the token (IMDSv1)");
     story.line("  > GET /latest/meta-data/iam/security-credentials/");
@@ -382,6 +499,19 @@ async fn by_hand(story: &mut Story, imds: &ServerHandle, addr: SocketAddr) -> Re
     story.line("  This instance requires IMDSv2, so botocore's fallback to IMDSv1 (taken when the");
     story.line("  token request fails) would get nothing here.");
     story.blank();
+    story.step(json!({
+        "step": 4,
+        "name": "imdsv1",
+        "title": "The same request without the token (IMDSv1)",
+        "requests": [{
+            "method": "GET",
+            "path": "/latest/meta-data/iam/security-credentials/",
+            "headers": {},
+            "status": v1.status,
+            "reason": v1.reason,
+        }],
+        "refused": v1.status == 401,
+    }));
     Ok(())
 }
 
@@ -401,8 +531,9 @@ async fn through_the_chain(
         .await
         .map_err(|e| format!("the chain found no credentials: {e}"))?;
     story.remember(&creds);
-    for e in transcript_since(imds, before) {
-        story.line(format!("    {}", exchange_line(&e)));
+    let made = transcript_since(imds, before);
+    for e in &made {
+        story.line(format!("    {}", exchange_line(e)));
     }
     story.line(format!(
         "  Credentials {} from {}, expiring {}{}",
@@ -417,6 +548,7 @@ async fn through_the_chain(
     story
         .line("  The chain keeps them in its cache: asking again makes no request until a refresh");
     story.line("  is due.");
+    let made_json: Vec<Value> = made.iter().map(exchange_json).collect();
     let before = imds.controls().requests_seen();
     let again = chain.credentials().await.map_err(|e| e.to_string())?;
     let made = imds.controls().requests_seen().saturating_sub(before);
@@ -425,6 +557,14 @@ async fn through_the_chain(
         again.access_key_id()
     ));
     story.blank();
+    story.step(json!({
+        "step": 5,
+        "name": "chain",
+        "title": "The same through botocore's chain, as boto3 and the AWS CLI do it",
+        "requests": made_json,
+        "credentials": credentials_json(&creds),
+        "asked_again": {"access_key_id": again.access_key_id(), "requests_made": made},
+    }));
     Ok(())
 }
 
@@ -479,8 +619,9 @@ async fn refresh(
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
     story.line("  The server recorded:");
-    for e in transcript_since(imds, before) {
-        story.line(format!("    {}", exchange_line(&e)));
+    let made = transcript_since(imds, before);
+    for e in &made {
+        story.line(format!("    {}", exchange_line(e)));
     }
     story.line("  (no token request: the IMDS client reuses its token until shortly before it");
     story.line("  expires, where botocore asks for a new one on every refresh)");
@@ -497,6 +638,17 @@ async fn refresh(
             .unwrap_or_default()
     ));
     story.blank();
+    story.step(json!({
+        "step": 6,
+        "name": "refresh",
+        "title": "The refresh",
+        "clock_moved_seconds": JUMP.as_secs(),
+        "now": imds.controls().clock().now().to_string(),
+        "before": credentials_json(&old),
+        "served_while_refreshing": first.access_key_id(),
+        "requests": made.iter().map(exchange_json).collect::<Vec<_>>(),
+        "after": credentials_json(&fresh),
+    }));
     Ok(())
 }
 
@@ -514,6 +666,38 @@ fn exchange_line(e: &Exchange) -> String {
     let line = crate::serve::request_line(e);
     // Drop the time and the peer: the story says when.
     line.splitn(3, ' ').nth(2).unwrap_or(&line).to_owned()
+}
+
+/// A request of the transcript for the JSON story: what it asked, what it got, what became of
+/// the token (never its value).
+fn exchange_json(e: &Exchange) -> Value {
+    json!({
+        "method": e.method,
+        "path": e.path,
+        "status": e.status(),
+        "token": serde_json::to_value(e.auth).unwrap_or(Value::Null),
+        "connection": e.connection,
+        "line": exchange_line(e),
+    })
+}
+
+/// Credentials for the JSON story: never the secret or the token.
+fn credentials_json(c: &credchain::Credentials) -> Value {
+    let expiration = c.expiry().map(timestamp);
+    json!({
+        "access_key_id": c.access_key_id(),
+        "provider": c.provider(),
+        "session_token": c.has_session_token(),
+        "seconds_left": expiration.as_deref().and_then(seconds_left),
+        "expiration": expiration,
+    })
+}
+
+/// Seconds from the demo's clock to `expiration`.
+fn seconds_left(expiration: &str) -> Option<i64> {
+    Timestamp::parse(expiration)
+        .ok()
+        .map(|t| t.unix_secs().saturating_sub(virtual_unix_secs()))
 }
 
 fn timestamp(t: SystemTime) -> String {

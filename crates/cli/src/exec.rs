@@ -93,6 +93,12 @@ pub(crate) async fn run(args: ExecArgs) -> ExitCode {
     drop(credentials);
 
     let shown = program.to_string_lossy();
+    // Handlers before the command starts: a signal sent as soon as the command is running must
+    // find them in place, or it ends credchain and leaves the command orphaned.
+    let signals = match Signals::install() {
+        Ok(s) => s,
+        Err(e) => return crate::fail(&format!("exec: cannot handle signals: {e}")),
+    };
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -111,7 +117,7 @@ pub(crate) async fn run(args: ExecArgs) -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match wait(&mut child).await {
+    match wait(&mut child, signals).await {
         Ok(status) => exit_code(status),
         Err(e) => crate::fail(&format!("exec: {shown}: lost track of it: {e}")),
     }
@@ -134,23 +140,54 @@ fn exit_code(status: std::process::ExitStatus) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// The signals credchain passes on (or, for SIGINT and SIGQUIT, survives), handled from before
+/// the command starts.
+#[cfg(unix)]
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    usr1: tokio::signal::unix::Signal,
+    usr2: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+    quit: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            usr1: signal(SignalKind::user_defined1())?,
+            usr2: signal(SignalKind::user_defined2())?,
+            // A handler is what keeps these two from ending credchain before the command.
+            interrupt: signal(SignalKind::interrupt())?,
+            quit: signal(SignalKind::quit())?,
+        })
+    }
+}
+
 /// Waits for `child`, passing on the signals of the [module documentation](self).
 #[cfg(unix)]
-async fn wait(child: &mut tokio::process::Child) -> std::io::Result<std::process::ExitStatus> {
+async fn wait(
+    child: &mut tokio::process::Child,
+    signals: Signals,
+) -> std::io::Result<std::process::ExitStatus> {
     use rustix::process::{Pid, Signal, kill_process};
-    use tokio::signal::unix::{SignalKind, signal};
 
     let pid = child
         .id()
         .and_then(|id| i32::try_from(id).ok())
         .and_then(Pid::from_raw);
-    let mut term = signal(SignalKind::terminate())?;
-    let mut hup = signal(SignalKind::hangup())?;
-    let mut usr1 = signal(SignalKind::user_defined1())?;
-    let mut usr2 = signal(SignalKind::user_defined2())?;
-    // A handler is what keeps these two from ending credchain before the command.
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut quit = signal(SignalKind::quit())?;
+    let Signals {
+        mut term,
+        mut hup,
+        mut usr1,
+        mut usr2,
+        mut interrupt,
+        mut quit,
+    } = signals;
     loop {
         let sent = tokio::select! {
             status = child.wait() => return status,
@@ -168,8 +205,22 @@ async fn wait(child: &mut tokio::process::Child) -> std::io::Result<std::process
     }
 }
 
+/// No signals to pass on outside Unix.
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        Ok(Signals)
+    }
+}
+
 /// Waits for `child` (no signals to pass on outside Unix).
 #[cfg(not(unix))]
-async fn wait(child: &mut tokio::process::Child) -> std::io::Result<std::process::ExitStatus> {
+async fn wait(
+    child: &mut tokio::process::Child,
+    _signals: Signals,
+) -> std::io::Result<std::process::ExitStatus> {
     child.wait().await
 }

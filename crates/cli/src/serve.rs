@@ -12,6 +12,20 @@
 //! `Authorization` values by their length and a fingerprint, and credentials are named by
 //! their access key id only.
 //!
+//! ## What a tester sees and controls
+//!
+//! Every request is one line on standard error (`--quiet` turns that off). `--transcript FILE`
+//! also writes each one, with its sequence number, its connection and its place on it
+//! (keep-alive reuse shows), and the HTTP version, as text or as JSON Lines (the server's
+//! [`Exchange`] record, whose header values for tokens and `Authorization` are redacted by the
+//! server); `-` writes that to standard error instead of the short lines. Every fault the
+//! server can inject is reachable: `--fault` (5xx and any status, delay, stall, reset, close,
+//! truncated and oversized bodies, per path and for the first N requests) and `--throttle`
+//! (a request rate beyond which requests are held or reset, as IMDS's packet limit does);
+//! each rule in force is announced in words at start. `--no-role` and `--endpoint-disabled`
+//! give two more instance states a test needs: no role (404 on the listing) and the metadata
+//! service turned off (403 everywhere, a mode amazon-ec2-metadata-mock lacks).
+//!
 //! ## How long it runs
 //!
 //! Until SIGINT (Ctrl-C) or SIGTERM, and, with `--stop-on-stdin-eof`, until standard input
@@ -49,7 +63,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use credchain_core::time::Timestamp;
 use credchain_server::{
     AuthCheck, ContainerServer, Controls, CredentialSource, Credentials as Served, Exchange, Fault,
-    FaultRule, HttpTokens, ImdsServer, Outcome, PeerPolicy, Rotating, Rotation, SourceError,
+    FaultRule, HttpEndpoint, HttpTokens, ImdsServer, Outcome, PeerPolicy, Rotating, Rotation,
+    SourceError, Throttle, ThrottleAction,
 };
 
 use crate::export::shell_quote;
@@ -97,7 +112,26 @@ Fault injection (--fault, repeatable) makes the endpoint fail the way it fails i
       #N     only the first N matching requests (default: all of them)
 
     e.g. --fault status=503@/latest/api/token#1   the first token request gets 503
-         --fault delay=2s@/latest/meta-data/iam/*  every credential read is 2 s late";
+         --fault delay=2s@/latest/meta-data/iam/*  every credential read is 2 s late
+         --fault stall@/latest/api/token           the token request times out: botocore
+                                                   falls back to IMDSv1 at once (spec 4.4)
+         --fault truncate#1                        the first answer is cut short (a retry)
+
+Throttling (--throttle RATE[/BURST][:stall|drop]) is the other way IMDS fails in the field: a
+real interface allows 1024 packets per second to 169.254.169.254, and what is beyond it is
+dropped. Requests beyond RATE per second (in bursts of up to BURST, default RATE) are held
+without an answer (stall, the default: the client times out) or reset (drop).
+
+    e.g. --throttle 2/1          two requests a second, the third of a burst times out
+         --throttle 1:drop       one a second, the rest reset
+
+What happens to each request is logged on standard error (one line each: time, peer, method,
+path, status, what became of the token). --transcript FILE writes a fuller line per request to
+FILE (`-`: standard error instead of the short lines): the connection it came on and its place
+there (keep-alive reuse shows), the HTTP version, faults and delays; --transcript-format json
+writes one JSON object per line instead (the server's record: headers included, the token and
+Authorization values replaced by their length and a fingerprint). No line ever holds a token
+or a secret key.";
 
 /// The long help of `credchain serve container`.
 const CONTAINER_HELP: &str = "\
@@ -109,7 +143,9 @@ defence).
 
 Prints `export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:PORT/v2/credentials/ID` and
 `export AWS_CONTAINER_AUTHORIZATION_TOKEN=...`: the token is random, made at start, and this is
-the only place it is shown. --fault works as for `serve imds`.";
+the only place it is shown. --fault, --throttle and --transcript work as for `serve imds`
+(see `credchain serve imds --help`), e.g. `--fault status=500#2`: the first two requests get
+500, and botocore's retry gets the third.";
 
 /// Options of `credchain serve`.
 #[derive(Debug, Args)]
@@ -124,10 +160,10 @@ pub(crate) struct ServeArgs {
 pub(crate) enum ServeCommand {
     /// The EC2 instance metadata service (IMDSv1/IMDSv2) with the role's credentials.
     #[command(long_about = IMDS_HELP)]
-    Imds(ImdsArgs),
+    Imds(Box<ImdsArgs>),
     /// The ECS / EKS container-credentials endpoint, with a random authorization token.
     #[command(long_about = CONTAINER_HELP)]
-    Container(ContainerArgs),
+    Container(Box<ContainerArgs>),
 }
 
 /// Options of `credchain serve imds`.
@@ -148,6 +184,14 @@ pub(crate) struct ImdsArgs {
     /// The name of the instance's role, listed at /latest/meta-data/iam/security-credentials/.
     #[arg(long, value_name = "NAME", default_value = "credchain-role")]
     role: String,
+    /// An instance without a role: the listing at /latest/meta-data/iam/security-credentials/
+    /// is 404, so SDKs find no credentials here and say so.
+    #[arg(long, conflicts_with = "role")]
+    no_role: bool,
+    /// `HttpEndpoint=disabled`: every request gets 403, as on an instance whose metadata
+    /// service is turned off.
+    #[arg(long)]
+    endpoint_disabled: bool,
     #[command(flatten)]
     faults: Faults,
     #[command(flatten)]
@@ -188,13 +232,39 @@ struct Listen {
     stop_on_stdin_eof: bool,
 }
 
-/// `--fault`, repeatable.
+/// `--fault`, repeatable, `--throttle`, and what is logged.
 #[derive(Debug, Args)]
 struct Faults {
     /// Inject a fault: KIND[@PATH][#N], e.g. `status=503@/latest/api/token#1`, `delay=2s`,
-    /// `reset@/latest/meta-data/iam/*` (see --help for every kind).
+    /// `stall`, `reset@/latest/meta-data/iam/*`, `close`, `truncate`, `oversize` (see --help
+    /// for every kind).
     #[arg(long = "fault", value_name = "SPEC", value_parser = parse_fault)]
     rules: Vec<FaultRule>,
+    /// Allow RATE requests per second (bursts of BURST, default RATE); hold the rest without
+    /// an answer (`stall`, the default) or reset them (`drop`), as IMDS's packet limit does.
+    #[arg(long, value_name = "RATE[/BURST][:stall|drop]", value_parser = parse_throttle)]
+    throttle: Option<ThrottleSpec>,
+    /// Write every request to FILE (`-`: standard error, instead of the short lines), one
+    /// line each, with its connection; never a token or a secret.
+    #[arg(long, value_name = "FILE")]
+    transcript: Option<PathBuf>,
+    /// How --transcript writes a request: `text`, one line, or `json`, one JSON object.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = TranscriptFormat::Text,
+          requires = "transcript")]
+    transcript_format: TranscriptFormat,
+    /// Do not log requests on standard error (--transcript still writes its file).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+/// `--transcript-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TranscriptFormat {
+    /// One line per request: time, sequence number, connection.request, peer, method, path,
+    /// HTTP version, then what the server did and what became of the token.
+    Text,
+    /// One JSON object per request (JSON Lines): the server's record of it.
+    Json,
 }
 
 /// Which credentials are served.
@@ -330,6 +400,55 @@ fn parse_fault(spec: &str) -> Result<FaultRule, String> {
     Ok(match count {
         Some(n) => rule.times(n),
         None => rule,
+    })
+}
+
+/// A parsed `--throttle`, with its numbers (to say what is in force).
+#[derive(Debug, Clone, Copy)]
+struct ThrottleSpec {
+    throttle: Throttle,
+    per_second: f64,
+    burst: u32,
+}
+
+/// Parses `RATE[/BURST][:stall|drop]` (see `IMDS_HELP`).
+fn parse_throttle(spec: &str) -> Result<ThrottleSpec, String> {
+    let (rate, action) = match spec.split_once(':') {
+        Some((rate, "stall")) => (rate, ThrottleAction::Stall),
+        Some((rate, "drop")) => (rate, ThrottleAction::Drop),
+        Some((_, other)) => {
+            return Err(format!(
+                ":{other}: expected :stall (hold the request) or :drop (reset it)"
+            ));
+        }
+        None => (spec, ThrottleAction::Stall),
+    };
+    let (rate, burst) = match rate.split_once('/') {
+        Some((rate, burst)) => (rate, Some(burst)),
+        None => (rate, None),
+    };
+    let per_second: f64 = rate
+        .parse()
+        .ok()
+        .filter(|r: &f64| r.is_finite() && *r > 0.0)
+        .ok_or_else(|| format!("{rate}: expected a number of requests per second above 0"))?;
+    let burst = match burst {
+        Some(b) => b
+            .parse::<u32>()
+            .ok()
+            .filter(|b| *b >= 1)
+            .ok_or_else(|| format!("/{b}: the burst must be a whole number from 1"))?,
+        // Whole requests: a rate below 1 still lets one through.
+        None => format!("{:.0}", per_second.ceil())
+            .parse::<u32>()
+            .unwrap_or(1)
+            .max(1),
+    };
+    let throttle = Throttle::new(per_second, burst, action).map_err(|e| e.to_string())?;
+    Ok(ThrottleSpec {
+        throttle,
+        per_second,
+        burst,
     })
 }
 
@@ -583,8 +702,8 @@ fn print_exports(pairs: &[(&str, &str)]) -> Result<(), String> {
 /// `credchain serve …`.
 pub(crate) async fn run(args: ServeArgs) -> ExitCode {
     let result = match args.server {
-        ServeCommand::Imds(a) => imds(a).await,
-        ServeCommand::Container(a) => container(a).await,
+        ServeCommand::Imds(a) => imds(*a).await,
+        ServeCommand::Container(a) => container(*a).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -608,11 +727,22 @@ async fn imds(args: ImdsArgs) -> Result<(), String> {
             Tokens::Optional => HttpTokens::Optional,
         })
         .hop_limit(args.hop_limit)
-        .role(args.role.clone())
         .transcript_capacity(TRANSCRIPT);
-    for rule in args.faults.rules {
+    builder = if args.no_role {
+        builder.no_role()
+    } else {
+        builder.role(args.role.clone())
+    };
+    if args.endpoint_disabled {
+        builder = builder.http_endpoint(HttpEndpoint::Disabled);
+    }
+    for rule in args.faults.rules.iter().cloned() {
         builder = builder.fault(rule);
     }
+    if let Some(t) = args.faults.throttle {
+        builder = builder.throttle(t.throttle);
+    }
+    let request_log = RequestLog::open(&args.faults)?;
     builder = match plan {
         Plan::Generated(r) => builder.rotation(r).credentials(Rotating::new(r)),
         Plan::Fixed(f) => builder.credentials(f),
@@ -621,20 +751,30 @@ async fn imds(args: ImdsArgs) -> Result<(), String> {
     let server = builder.start().await.map_err(|e| e.to_string())?;
     print_exports(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &server.endpoint())])?;
     log(&format!(
-        "IMDS on {} (IMDSv2 tokens {}, hop limit {}, role {}): {description}",
+        "IMDS on {} (IMDSv2 tokens {}, hop limit {}, {}{}): {description}",
         server.addr(),
         match args.tokens {
             Tokens::Required => "required",
             Tokens::Optional => "optional, IMDSv1 served too",
         },
         args.hop_limit,
-        args.role
+        if args.no_role {
+            "no role".to_owned()
+        } else {
+            format!("role {}", args.role)
+        },
+        if args.endpoint_disabled {
+            ", endpoint disabled: every request gets 403"
+        } else {
+            ""
+        }
     ));
+    args.faults.announce();
     if std::env::var_os("AWS_EC2_METADATA_DISABLED").is_some() {
         log("note: AWS_EC2_METADATA_DISABLED is set here; clients that inherit it skip IMDS");
     }
     let controls = server.controls().clone();
-    serve_until_stopped(&controls, args.listen.stop_on_stdin_eof).await;
+    serve_until_stopped(&controls, args.listen.stop_on_stdin_eof, request_log).await;
     server.stop().await;
     Ok(())
 }
@@ -650,9 +790,13 @@ async fn container(args: ContainerArgs) -> Result<(), String> {
     if let Some(p) = args.path {
         builder = builder.path(p);
     }
-    for rule in args.faults.rules {
+    for rule in args.faults.rules.iter().cloned() {
         builder = builder.fault(rule);
     }
+    if let Some(t) = args.faults.throttle {
+        builder = builder.throttle(t.throttle);
+    }
+    let request_log = RequestLog::open(&args.faults)?;
     builder = match plan {
         Plan::Generated(r) => builder.rotation(r).credentials(Rotating::new(r)),
         Plan::Fixed(f) => builder.credentials(f),
@@ -669,8 +813,9 @@ async fn container(args: ContainerArgs) -> Result<(), String> {
         "container endpoint on {} (Authorization token and Host checked): {description}",
         server.addr()
     ));
+    args.faults.announce();
     let controls = server.controls().clone();
-    serve_until_stopped(&controls, args.listen.stop_on_stdin_eof).await;
+    serve_until_stopped(&controls, args.listen.stop_on_stdin_eof, request_log).await;
     server.stop().await;
     Ok(())
 }
@@ -679,8 +824,9 @@ async fn container(args: ContainerArgs) -> Result<(), String> {
 const TRANSCRIPT: usize = 10_000;
 
 /// Logs every request until a signal (or end of standard input, when asked) says to stop.
-async fn serve_until_stopped(controls: &Controls, watch_stdin: bool) {
-    let logger = tokio::spawn(log_requests(controls.clone()));
+async fn serve_until_stopped(controls: &Controls, watch_stdin: bool, log_to: RequestLog) {
+    let log_to = Arc::new(std::sync::Mutex::new(log_to));
+    let logger = tokio::spawn(log_requests(controls.clone(), Arc::clone(&log_to)));
     let stdin_closed = async {
         if watch_stdin {
             let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -704,9 +850,10 @@ async fn serve_until_stopped(controls: &Controls, watch_stdin: bool) {
     // Let the logger print what was recorded before the stop.
     tokio::task::yield_now().await;
     logger.abort();
-    for line in pending_lines(controls) {
-        log(&line);
-    }
+    log_to
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .write(&pending(controls));
     log(&format!(
         "stopping ({why}) after {} requests",
         controls.requests_seen()
@@ -740,36 +887,167 @@ async fn signal() -> &'static str {
 /// How many requests of the transcript the log has printed (one server per process).
 static PRINTED: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
 
-/// The log lines of the requests recorded since the last call (shared by the logger task and
-/// the final flush, under one lock so that no line is printed twice).
-fn pending_lines(controls: &Controls) -> Vec<String> {
+/// The requests recorded since the last call (shared by the logger task and the final flush,
+/// under one lock so that no request is written twice).
+fn pending(controls: &Controls) -> Vec<Exchange> {
     let mut done = PRINTED.lock().unwrap_or_else(PoisonError::into_inner);
     let snapshot = controls.transcript();
     let recorded = controls.requests_seen();
     // The snapshot holds the last `len` of the `recorded` requests.
     let first_kept = recorded.saturating_sub(snapshot.len() as u64);
     let skip = usize::try_from(done.saturating_sub(first_kept)).unwrap_or(usize::MAX);
-    let lines: Vec<String> = snapshot.iter().skip(skip).map(request_line).collect();
+    let new: Vec<Exchange> = snapshot.into_iter().skip(skip).collect();
     *done = recorded.max(*done);
-    lines
+    new
 }
 
-async fn log_requests(controls: Controls) {
+async fn log_requests(controls: Controls, log_to: Arc<std::sync::Mutex<RequestLog>>) {
     loop {
         let next = PRINTED
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .saturating_add(1);
         controls.wait_for_requests(next).await;
-        for line in pending_lines(&controls) {
-            log(&line);
+        let new = pending(&controls);
+        log_to
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .write(&new);
+    }
+}
+
+/// Where each request is written: the short line on standard error (unless `--quiet` or
+/// `--transcript -`), and the `--transcript` line or JSON object.
+struct RequestLog {
+    short: bool,
+    transcript: Option<(Box<dyn std::io::Write + Send>, TranscriptFormat)>,
+}
+
+impl RequestLog {
+    fn open(args: &Faults) -> Result<RequestLog, String> {
+        let to_stderr = args.transcript.as_deref() == Some(std::path::Path::new("-"));
+        let transcript = match &args.transcript {
+            None => None,
+            Some(_) if to_stderr => Some((
+                Box::new(std::io::stderr()) as Box<dyn std::io::Write + Send>,
+                args.transcript_format,
+            )),
+            Some(path) => {
+                let file = std::fs::File::create(path).map_err(|e| {
+                    format!("cannot write the transcript to {}: {e}", path.display())
+                })?;
+                Some((
+                    Box::new(std::io::LineWriter::new(file)) as Box<dyn std::io::Write + Send>,
+                    args.transcript_format,
+                ))
+            }
+        };
+        Ok(RequestLog {
+            short: !args.quiet && !to_stderr,
+            transcript,
+        })
+    }
+
+    fn write(&mut self, requests: &[Exchange]) {
+        for e in requests {
+            if self.short {
+                log(&request_line(e));
+            }
+            if let Some((out, format)) = &mut self.transcript {
+                let line = match format {
+                    TranscriptFormat::Text => transcript_line(e),
+                    TranscriptFormat::Json => serde_json::to_string(e)
+                        .unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}")),
+                };
+                let _ = writeln!(out, "{line}");
+                let _ = out.flush();
+            }
         }
     }
+}
+
+impl Faults {
+    /// Says on standard error which faults and throttle are in force, and where the transcript
+    /// goes.
+    fn announce(&self) {
+        for rule in &self.rules {
+            log(&format!("fault: {}", describe_rule(rule)));
+        }
+        if let Some(t) = &self.throttle {
+            log(&format!(
+                "throttle: {} requests per second, bursts of {}, the rest {}",
+                t.per_second,
+                t.burst,
+                match t.throttle.action() {
+                    ThrottleAction::Drop => "reset (drop)",
+                    _ => "held without an answer (stall)",
+                }
+            ));
+        }
+        if let Some(path) = self.transcript.as_ref().filter(|p| p.as_os_str() != "-") {
+            log(&format!("transcript: {}", path.display()));
+        }
+    }
+}
+
+/// `status 503 on /latest/api/token, the first 1 request(s)`.
+fn describe_rule(rule: &FaultRule) -> String {
+    let what = match rule.fault() {
+        Fault::Status(c) => format!("answer {c}"),
+        Fault::Delay(d) => format!("answer {} ms late", d.as_millis()),
+        Fault::Stall => "never answer (stall)".to_owned(),
+        Fault::Reset => "reset the connection".to_owned(),
+        Fault::Close => "close the connection without answering".to_owned(),
+        Fault::TruncatedBody => "cut the body short".to_owned(),
+        Fault::OversizedBody { bytes } => format!("send a {bytes}-byte body"),
+        other => format!("{other:?}"),
+    };
+    let on = match rule.path() {
+        credchain_server::PathMatch::Exact(p) => format!("on {p}"),
+        credchain_server::PathMatch::Prefix(p) => format!("on {p}*"),
+        _ => "on every path".to_owned(),
+    };
+    let times = match rule.remaining() {
+        Some(1) => ", the first matching request only".to_owned(),
+        Some(n) => format!(", the first {n} matching requests"),
+        None => String::new(),
+    };
+    format!("{what} {on}{times}")
+}
+
+/// One request as `--transcript` writes it: the short line's content plus the sequence number,
+/// the connection (accept order) and the request's place on it (from 0: above 0 is keep-alive
+/// reuse), and the HTTP version.
+fn transcript_line(e: &Exchange) -> String {
+    format!(
+        "{} #{} conn {}.{} {} {} {} {} -> {}",
+        millis(e.at),
+        e.seq,
+        e.connection,
+        e.on_connection,
+        e.peer,
+        e.method,
+        e.path,
+        e.version,
+        what_happened(e)
+    )
 }
 
 /// One request as the log shows it: time, peer, method, path, what the server did, and what
 /// it made of the token or `Authorization` (never their value).
 pub(crate) fn request_line(e: &Exchange) -> String {
+    format!(
+        "{} {} {} {} -> {}",
+        millis(e.at),
+        e.peer,
+        e.method,
+        e.path,
+        what_happened(e)
+    )
+}
+
+/// What the server did with a request and made of its token: `200, token valid`.
+fn what_happened(e: &Exchange) -> String {
     let answer = match e.outcome {
         Outcome::Answered { status, .. } => status.to_string(),
         Outcome::Truncated { status, sent, .. } => format!("{status}, body cut after {sent} bytes"),
@@ -800,13 +1078,7 @@ pub(crate) fn request_line(e: &Exchange) -> String {
     } else {
         format!(", delayed {} ms", e.delay.as_millis())
     };
-    format!(
-        "{} {} {} {} -> {answer}{auth}{delay}",
-        millis(e.at),
-        e.peer,
-        e.method,
-        e.path
-    )
+    format!("{answer}{auth}{delay}")
 }
 
 /// `2026-01-01T00:00:00.123Z`: RFC 3339 to the millisecond.
@@ -861,6 +1133,23 @@ mod tests {
             "oversize=-1",
         ] {
             assert!(parse_fault(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn throttle_specs() {
+        let t = parse_throttle("5").unwrap();
+        assert_eq!((t.per_second, t.burst), (5.0, 5));
+        assert_eq!(t.throttle.action(), ThrottleAction::Stall);
+        let t = parse_throttle("2/1:drop").unwrap();
+        assert_eq!((t.per_second, t.burst), (2.0, 1));
+        assert_eq!(t.throttle.action(), ThrottleAction::Drop);
+        let t = parse_throttle("0.01:stall").unwrap();
+        assert_eq!((t.per_second, t.burst), (0.01, 1));
+        for bad in [
+            "", "0", "-1", "inf", "NaN", "1/0", "1/x", "1:x", "a/b", "1/2:",
+        ] {
+            assert!(parse_throttle(bad).is_err(), "{bad:?} was accepted");
         }
     }
 }

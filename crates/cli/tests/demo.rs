@@ -313,3 +313,155 @@ fn the_secret_check_catches_the_server_s_secrets() {
         }
     }
 }
+
+/// `--json`: one JSON document on standard output, the same story as the text: each step by
+/// name, the requests it made and what they got, the times exact on the demo's clock, and no
+/// secret (lengths only).
+#[test]
+fn the_demo_tells_the_same_story_as_json() {
+    let (code, out, err) = demo(&["--json"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "");
+    assert_no_secret(&out);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["demo"], "credchain");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["imds"]["http_tokens"], "required");
+    assert_eq!(doc["imds"]["hop_limit"], 1);
+    assert_eq!(doc["imds"]["role"], "credchain-demo-role");
+    assert_eq!(doc["imds"]["lifetime_seconds"], 2400);
+    assert_eq!(doc["imds"]["rotation_seconds"], 600);
+    let endpoint = doc["imds"]["endpoint"].as_str().unwrap();
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+    let t0 = Timestamp::parse(doc["start"].as_str().unwrap()).unwrap();
+    let at = |mins: i64| t0.checked_add_secs(mins * 60).unwrap().to_string();
+
+    let steps = doc["steps"].as_array().unwrap();
+    let names: Vec<&str> = steps.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "token",
+            "role",
+            "credentials",
+            "imdsv1",
+            "chain",
+            "refresh",
+            "explain"
+        ]
+    );
+    for (i, s) in steps.iter().enumerate() {
+        assert_eq!(s["step"], i + 1, "{s}");
+        assert!(!s["title"].as_str().unwrap().is_empty(), "{s}");
+    }
+    let role = "credchain-demo-role";
+    let listing = "/latest/meta-data/iam/security-credentials/";
+    let document = format!("{listing}{role}");
+
+    let put = &steps[0]["requests"][0];
+    assert_eq!(put["method"], "PUT");
+    assert_eq!(put["path"], "/latest/api/token");
+    assert_eq!(
+        put["headers"],
+        serde_json::json!({"X-aws-ec2-metadata-token-ttl-seconds": "21600"})
+    );
+    assert_eq!(
+        (&put["status"], &put["reason"]),
+        (&200.into(), &"OK".into())
+    );
+    assert_eq!(put["response"]["ttl_seconds_header"], "21600");
+    assert_eq!(put["response"]["token_length"], 56);
+    assert_eq!(put["response"]["ip_ttl"], 1);
+
+    let get = &steps[1]["requests"][0];
+    assert_eq!(
+        (&get["method"], &get["path"]),
+        (&"GET".into(), &listing.into())
+    );
+    assert_eq!(get["headers"]["X-aws-ec2-metadata-token"], "<the token>");
+    assert_eq!(get["status"], 200);
+    assert_eq!(get["response"]["role"], role);
+
+    let doc3 = &steps[2]["requests"][0];
+    assert_eq!(doc3["path"], document.as_str());
+    assert_eq!(doc3["status"], 200);
+    let r = &doc3["response"];
+    assert_eq!(
+        (&r["Code"], &r["Type"]),
+        (&"Success".into(), &"AWS-HMAC".into())
+    );
+    assert_eq!(r["Expiration"], at(40).as_str());
+    assert_eq!(r["seconds_left"], 2400);
+    assert_eq!(r["secret_access_key_length"], 40);
+    assert!(r["token_length"].as_u64().unwrap() > 100, "{r}");
+    let key1 = r["AccessKeyId"].as_str().unwrap();
+
+    let v1 = &steps[3];
+    assert_eq!(v1["requests"][0]["headers"], serde_json::json!({}));
+    assert_eq!(v1["requests"][0]["status"], 401);
+    assert_eq!(v1["refused"], true);
+
+    let chain = &steps[4];
+    let seen: Vec<(String, String, u64, String)> = chain["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["method"].as_str().unwrap().to_owned(),
+                r["path"].as_str().unwrap().to_owned(),
+                r["status"].as_u64().unwrap(),
+                r["token"]["kind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let row = |m: &str, p: &str, k: &str| (m.to_owned(), p.to_owned(), 200, k.to_owned());
+    assert_eq!(
+        seen,
+        [
+            row("PUT", "/latest/api/token", "issued"),
+            row("GET", listing, "valid"),
+            row("GET", &document, "valid"),
+        ]
+    );
+    assert_eq!(chain["requests"][0]["token"]["ttl_seconds"], 21600);
+    let c = &chain["credentials"];
+    assert_eq!(c["access_key_id"], key1);
+    assert_eq!(c["provider"], "iam-role");
+    assert_eq!(c["session_token"], true);
+    assert_eq!(c["expiration"], at(40).as_str());
+    assert_eq!(c["seconds_left"], 2400);
+    assert_eq!(chain["asked_again"]["access_key_id"], key1);
+    assert_eq!(chain["asked_again"]["requests_made"], 0);
+
+    let refresh = &steps[5];
+    assert_eq!(refresh["clock_moved_seconds"], 26 * 60);
+    assert_eq!(refresh["now"], at(26).as_str());
+    assert_eq!(refresh["before"]["access_key_id"], key1);
+    assert_eq!(refresh["before"]["seconds_left"], 14 * 60);
+    assert_eq!(refresh["served_while_refreshing"], key1);
+    // No token request: the token is reused.
+    let paths: Vec<&str> = refresh["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, [listing, document.as_str()]);
+    let after = &refresh["after"];
+    assert_ne!(after["access_key_id"], key1);
+    // Issued at minute 20, valid 40: expires at minute 60, 34 minutes after minute 26.
+    assert_eq!(after["expiration"], at(60).as_str());
+    assert_eq!(after["seconds_left"], 34 * 60);
+
+    let explained = &steps[6]["explanation"];
+    let text = explained.to_string();
+    assert!(text.contains("iam-role"), "{text}");
+    assert!(
+        text.contains(after["access_key_id"].as_str().unwrap()),
+        "{text}"
+    );
+
+    assert_eq!(doc["requests_seen"], 12);
+    assert_eq!(doc["secrets_checked"], 5);
+}

@@ -790,3 +790,535 @@ fn rotation_options_set_the_schedule_and_refuse_too_little_overlap() {
          s, got 3700 s (--rotate, --lifetime)\n"
     );
 }
+
+/// What a raw client saw of one request.
+#[derive(Debug, PartialEq, Eq)]
+enum Seen {
+    /// A status line, the Content-Length it declared and the body bytes that came.
+    Answer {
+        status: u16,
+        declared: Option<usize>,
+        body: usize,
+    },
+    /// Nothing within the timeout.
+    Timeout,
+    /// The connection was reset.
+    Reset,
+    /// The connection closed without a byte.
+    Closed,
+}
+
+/// One request on a new connection, read until the server closes it (or `timeout`).
+fn raw(addr: SocketAddr, path: &str, headers: &[(&str, &str)], timeout: Duration) -> Seen {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(timeout)).unwrap();
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n");
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str("Connection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    match s.read_to_end(&mut raw) {
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Seen::Reset,
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            return Seen::Timeout;
+        }
+        Err(e) => panic!("{path}: {e}"),
+        Ok(_) => {}
+    }
+    if raw.is_empty() {
+        return Seen::Closed;
+    }
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("{path}: no end of head"));
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let declared = head.lines().find_map(|l| {
+        l.to_ascii_lowercase()
+            .strip_prefix("content-length:")
+            .map(|v| v.trim().parse().unwrap())
+    });
+    Seen::Answer {
+        status,
+        declared,
+        body: raw.len() - end - 4,
+    }
+}
+
+/// Requests on one kept-alive connection; the status of each.
+fn keep_alive(addr: SocketAddr, paths: &[&str], headers: &[(&str, &str)]) -> Vec<u16> {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(PATIENCE)).unwrap();
+    let mut reader = BufReader::new(s.try_clone().unwrap());
+    let mut writer = s;
+    let mut statuses = Vec::new();
+    for path in paths {
+        let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n");
+        for (n, v) in headers {
+            req.push_str(&format!("{n}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        writer.write_all(req.as_bytes()).unwrap();
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        statuses.push(line.split(' ').nth(1).unwrap().parse().unwrap());
+        let mut length = 0;
+        loop {
+            let mut h = String::new();
+            reader.read_line(&mut h).unwrap();
+            if h == "\r\n" {
+                break;
+            }
+            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0u8; length];
+        reader.read_exact(&mut body).unwrap();
+    }
+    statuses
+}
+
+/// The lines of a `--transcript` text file without the time (first word) and the peer (fifth).
+fn transcript_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| {
+            let w: Vec<&str> = l.splitn(6, ' ').collect();
+            assert_eq!(w.len(), 6, "{l}");
+            assert!(w[0].ends_with('Z') && w[4].starts_with("127.0.0.1:"), "{l}");
+            format!("{} {} {} {}", w[1], w[2], w[3], w[5])
+        })
+        .collect()
+}
+
+#[test]
+fn transcript_writes_every_request_with_its_connection_and_never_the_token() {
+    let home = tempfile::tempdir().unwrap();
+    let env = base_env(home.path());
+    let file = home.path().join("imds.transcript");
+    let server = Server::start(
+        &[
+            "imds",
+            "--stop-on-stdin-eof",
+            "--quiet",
+            "--transcript",
+            file.to_str().unwrap(),
+        ],
+        &env,
+        1,
+    );
+    let addr = server.addr("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    let (status, token) = http(
+        addr,
+        "PUT",
+        "/latest/api/token",
+        &[("X-aws-ec2-metadata-token-ttl-seconds", "300")],
+    );
+    assert_eq!(status, 200);
+    let listing = "/latest/meta-data/iam/security-credentials/";
+    let document = "/latest/meta-data/iam/security-credentials/credchain-role";
+    let auth = [("X-aws-ec2-metadata-token", token.as_str())];
+    assert_eq!(keep_alive(addr, &[listing, document], &auth), [200, 200]);
+    assert!(matches!(
+        raw(
+            addr,
+            listing,
+            &[("X-aws-ec2-metadata-token", "forged")],
+            PATIENCE
+        ),
+        Seen::Answer { status: 401, .. }
+    ));
+    let (code, stderr) = server.stop();
+    assert_eq!(code, 0);
+    // --quiet: no request lines on standard error; where the transcript goes is said.
+    assert!(requests(&stderr).is_empty(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("credchain serve: transcript: {}", file.display())),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains(&token), "the token is in the transcript");
+    assert_eq!(
+        transcript_lines(&text),
+        [
+            "#0 conn 0.0 PUT /latest/api/token HTTP/1.1 -> 200, token issued for 300 s, sent \
+             with IP TTL 1"
+                .to_owned(),
+            format!("#1 conn 1.0 GET {listing} HTTP/1.1 -> 200, token valid"),
+            format!("#2 conn 1.1 GET {document} HTTP/1.1 -> 200, token valid"),
+            format!("#3 conn 2.0 GET {listing} HTTP/1.1 -> 401, token invalid"),
+        ]
+    );
+
+    // JSON Lines on standard error (`-`), instead of the short lines.
+    let server = Server::start(
+        &[
+            "container",
+            "--stop-on-stdin-eof",
+            "--transcript",
+            "-",
+            "--transcript-format",
+            "json",
+        ],
+        &env,
+        2,
+    );
+    let uri = server
+        .export("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .to_owned();
+    let token = server
+        .export("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+        .to_owned();
+    let addr = server.addr("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    let path = format!("/{}", uri.splitn(4, '/').nth(3).unwrap());
+    let (status, body) = http(addr, "GET", &path, &[("Authorization", &token)]);
+    assert_eq!(status, 200);
+    let served: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(http(addr, "GET", &path, &[]).0, 401);
+    let (code, stderr) = server.stop();
+    assert_eq!(code, 0);
+    assert!(requests(&stderr).is_empty(), "{stderr}");
+    for secret in [
+        token.as_str(),
+        served["SecretAccessKey"].as_str().unwrap(),
+        served["Token"].as_str().unwrap(),
+    ] {
+        assert!(!stderr.contains(secret), "a secret is in the transcript");
+    }
+    let records: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary: Vec<(String, u64, String, String)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_owned(),
+                r["outcome"]["status"].as_u64().unwrap(),
+                r["auth"]["kind"].as_str().unwrap().to_owned(),
+                r["outcome"]["kind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (path.clone(), 200, "valid".to_owned(), "answered".to_owned()),
+            (
+                path.clone(),
+                401,
+                "absent".to_owned(),
+                "answered".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(records[0]["seq"], 0);
+    assert_eq!(records[1]["connection"], 1);
+    let auth = records[0]["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h[0] == "authorization")
+        .unwrap();
+    assert!(
+        auth[1].as_str().unwrap().starts_with("<redacted: "),
+        "{auth}"
+    );
+}
+
+#[test]
+fn every_fault_of_the_server_is_reachable_from_fault_and_throttle() {
+    let home = tempfile::tempdir().unwrap();
+    let env = base_env(home.path());
+    let file = home.path().join("faults.jsonl");
+    let m = "/latest/meta-data";
+    let server = Server::start(
+        &[
+            "imds",
+            "--stop-on-stdin-eof",
+            "--tokens",
+            "optional",
+            "--transcript",
+            file.to_str().unwrap(),
+            "--transcript-format",
+            "json",
+            "--fault",
+            "status=503@/latest/meta-data/instance-id#1",
+            "--fault",
+            "delay=200ms@/latest/meta-data/ami-id",
+            "--fault",
+            "stall@/latest/meta-data/hostname",
+            "--fault",
+            "reset@/latest/meta-data/local-ipv4",
+            "--fault",
+            "close@/latest/meta-data/instance-type",
+            "--fault",
+            "truncate@/latest/meta-data/iam/*",
+            "--fault",
+            "oversize=100000@/latest/meta-data/placement/region",
+        ],
+        &env,
+        1,
+    );
+    let addr = server.addr("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    let get = |p: &str, t: Duration| raw(addr, &format!("{m}/{p}"), &[], t);
+    // 5xx, once: the retry gets the answer.
+    assert!(matches!(
+        get("instance-id", PATIENCE),
+        Seen::Answer { status: 503, .. }
+    ));
+    assert!(matches!(
+        get("instance-id", PATIENCE),
+        Seen::Answer { status: 200, .. }
+    ));
+    assert!(matches!(
+        get("ami-id", PATIENCE),
+        Seen::Answer { status: 200, .. }
+    ));
+    assert_eq!(get("hostname", Duration::from_millis(300)), Seen::Timeout);
+    assert_eq!(get("local-ipv4", PATIENCE), Seen::Reset);
+    assert_eq!(get("instance-type", PATIENCE), Seen::Closed);
+    let Seen::Answer {
+        status: 200,
+        declared: Some(declared),
+        body,
+    } = get("iam/security-credentials/", PATIENCE)
+    else {
+        panic!("truncate")
+    };
+    assert!(body < declared, "{body} of {declared}");
+    assert_eq!(
+        get("placement/region", PATIENCE),
+        Seen::Answer {
+            status: 200,
+            declared: Some(100_000),
+            body: 100_000
+        }
+    );
+    let (code, stderr) = server.stop();
+    assert_eq!(code, 0);
+    // Every rule is announced in words.
+    for said in [
+        "fault: answer 503 on /latest/meta-data/instance-id, the first matching request only",
+        "fault: answer 200 ms late on /latest/meta-data/ami-id",
+        "fault: never answer (stall) on /latest/meta-data/hostname",
+        "fault: reset the connection on /latest/meta-data/local-ipv4",
+        "fault: close the connection without answering on /latest/meta-data/instance-type",
+        "fault: cut the body short on /latest/meta-data/iam/*",
+        "fault: send a 100000-byte body on /latest/meta-data/placement/region",
+    ] {
+        assert!(
+            stderr.contains(&format!("credchain serve: {said}\n")),
+            "{said}: {stderr}"
+        );
+    }
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let outcome = |i: usize| {
+        let o = &records[i]["outcome"];
+        let mut s = o["kind"].as_str().unwrap().to_owned();
+        if let Some(f) = o["fault"].as_str() {
+            s = format!("{s} {f}");
+        }
+        if let Some(st) = o["status"].as_u64() {
+            s = format!("{s} {st}");
+        }
+        s
+    };
+    let all: Vec<String> = (0..records.len()).map(outcome).collect();
+    assert_eq!(
+        all,
+        [
+            "answered 503",
+            "answered 200",
+            "answered 200",
+            "fault stall",
+            "fault reset",
+            "fault close",
+            "truncated 200",
+            "oversized 200",
+        ]
+    );
+    assert_eq!(records[2]["delay"], 0.2);
+    assert_eq!(records[7]["outcome"]["body_len"], 100_000);
+
+    // The throttle: one request per 100 s, bursts of 1; the rest dropped (reset) or stalled.
+    for (spec, second, kind) in [
+        ("0.01/1:drop", Seen::Reset, "throttled reset"),
+        ("0.01", Seen::Timeout, "throttled stall"),
+    ] {
+        let file = home.path().join("throttle.jsonl");
+        let server = Server::start(
+            &[
+                "imds",
+                "--stop-on-stdin-eof",
+                "--tokens",
+                "optional",
+                "--throttle",
+                spec,
+                "--transcript",
+                file.to_str().unwrap(),
+                "--transcript-format",
+                "json",
+            ],
+            &env,
+            1,
+        );
+        let addr = server.addr("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+        let path = format!("{m}/instance-id");
+        assert!(matches!(
+            raw(addr, &path, &[], PATIENCE),
+            Seen::Answer { status: 200, .. }
+        ));
+        assert_eq!(
+            raw(addr, &path, &[], Duration::from_millis(300)),
+            second,
+            "{spec}"
+        );
+        let (code, stderr) = server.stop();
+        assert_eq!(code, 0);
+        assert!(
+            stderr.contains("credchain serve: throttle: 0.01 requests per second, bursts of 1"),
+            "{stderr}"
+        );
+        let text = std::fs::read_to_string(&file).unwrap();
+        let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!(
+            format!(
+                "{} {}",
+                last["outcome"]["kind"].as_str().unwrap(),
+                last["outcome"]["fault"].as_str().unwrap()
+            ),
+            kind,
+            "{spec}"
+        );
+    }
+}
+
+#[test]
+fn fault_and_throttle_help_teach_every_kind_and_bad_specs_exit_2() {
+    let home = tempfile::tempdir().unwrap();
+    let env = base_env(home.path());
+    let out = Command::new(BIN)
+        .args(["serve", "imds", "--help"])
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8(out.stdout).unwrap();
+    for kind in [
+        "status=CODE  answer with this status",
+        "delay=TIME   answer late",
+        "stall        read the request and never answer",
+        "reset        reset the connection (TCP RST)",
+        "close        close the connection without answering",
+        "truncate     send half of the body",
+        "oversize[=BYTES]  a body of this size",
+        "--throttle RATE[/BURST][:stall|drop]",
+        "--transcript FILE writes a fuller line per request",
+        "--no-role",
+        "--endpoint-disabled",
+    ] {
+        assert!(help.contains(kind), "{kind} missing from:\n{help}");
+    }
+    for (args, message) in [
+        (
+            &["imds", "--throttle", "0"][..],
+            "invalid value '0' for '--throttle",
+        ),
+        (
+            &["imds", "--throttle", "2/0"],
+            "the burst must be a whole number from 1",
+        ),
+        (
+            &["imds", "--throttle", "2:bounce"],
+            ":bounce: expected :stall",
+        ),
+        (
+            &["imds", "--transcript-format", "json"],
+            "the following required arguments were not provided",
+        ),
+        (&["imds", "--no-role", "--role", "x"], "cannot be used with"),
+    ] {
+        let out = Command::new(BIN)
+            .arg("serve")
+            .args(args)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn an_instance_without_a_role_or_with_the_endpoint_disabled() {
+    let home = tempfile::tempdir().unwrap();
+    let env = base_env(home.path());
+    let listing = "/latest/meta-data/iam/security-credentials/";
+    let server = Server::start(
+        &[
+            "imds",
+            "--stop-on-stdin-eof",
+            "--tokens",
+            "optional",
+            "--no-role",
+        ],
+        &env,
+        1,
+    );
+    let addr = server.addr("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    assert_eq!(http(addr, "GET", listing, &[]).0, 404);
+    let mut client = env.clone();
+    client.push((
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT".to_owned(),
+        server
+            .export("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+            .to_owned(),
+    ));
+    let (code, out, _) = explain(&client);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("iam-role"), "{out}");
+    let (code, stderr) = server.stop();
+    assert_eq!(code, 0);
+    assert!(stderr.contains("hop limit 1, no role)"), "{stderr}");
+
+    let server = Server::start(
+        &["imds", "--stop-on-stdin-eof", "--endpoint-disabled"],
+        &env,
+        1,
+    );
+    let addr = server.addr("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    assert_eq!(
+        http(
+            addr,
+            "PUT",
+            "/latest/api/token",
+            &[("X-aws-ec2-metadata-token-ttl-seconds", "60")]
+        )
+        .0,
+        403
+    );
+    let (code, stderr) = server.stop();
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("endpoint disabled: every request gets 403"),
+        "{stderr}"
+    );
+}

@@ -62,6 +62,8 @@ pub mod error;
 pub mod explain;
 pub mod imds;
 pub mod provider;
+#[cfg(feature = "aws-sdk")]
+pub mod sdk;
 
 pub use cache::{AdvisoryRefresh, CacheBuilder, CredentialsCache};
 pub use chain::{ChainFailure, DefaultChain, DefaultChainBuilder};
