@@ -4,7 +4,7 @@
 //! Each case's profiles become a config file; the walk runs with that profile selected
 //! explicitly and an empty environment. Where a base needs I/O (a `credential_source` of
 //! `Ec2InstanceMetadata`), the test plays the adapter and reports credentials. A chain case must
-//! end in the planner's "found, but assuming roles is not supported yet" with the same plan —
+//! end in the planner handing out its role work with the same plan —
 //! the same base, the same roles in the same order, the same session names and external ids; an
 //! error case must end in an error.
 //!
@@ -197,6 +197,17 @@ fn run_case(case: &Json) -> Result<(), String> {
             }
             Step::Run(Action::Process { .. }) => {
                 return Err("no case runs a process".into());
+            }
+            // The plan is handed out for execution: compare it with the suite's chain.
+            Step::Run(Action::Role(_)) => {
+                let Some(chain) = case["output"].get("ProfileChain").and_then(Json::as_array)
+                else {
+                    return Err(format!(
+                        "expected an error, got role work {:?}",
+                        walk.role_plan()
+                    ));
+                };
+                return compare_plan(walk.role_plan().ok_or("no plan")?, chain);
             }
         }
     };

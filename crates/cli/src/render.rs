@@ -226,6 +226,38 @@ pub(crate) fn explain_text(explanation: &Explanation, style: Style) -> String {
         ));
     }
 
+    if !explanation.roles.is_empty() {
+        out.blank();
+        out.line(style.paint(Paint::Bold, "Roles, innermost first"));
+        for (i, call) in explanation.roles.iter().enumerate() {
+            let mut line = format!(
+                "  {}  {} {} (profile {})",
+                i.saturating_add(1),
+                call.kind,
+                call.role,
+                call.profile
+            );
+            if let Some(n) = &call.session_name {
+                line.push_str(&format!(", session {n}"));
+            }
+            match &call.signed_with {
+                Some(k) => line.push_str(&format!(", signed with {k}")),
+                None => line.push_str(", unsigned"),
+            }
+            let outcome = match (&call.access_key_id, &call.expires_at, &call.error) {
+                (Some(k), Some(e), _) => format!("{}: {k}, expires {e}", call.outcome),
+                (_, _, Some(e)) => format!("{}: {e}", call.outcome),
+                _ => call.outcome.to_owned(),
+            };
+            let paint = if call.error.is_some() {
+                Paint::Red
+            } else {
+                Paint::Green
+            };
+            out.line(format!("{line}: {}", style.paint(paint, &outcome)));
+        }
+    }
+
     out.blank();
     let result = style.paint(Paint::Bold, "Result  ");
     match &explanation.outcome {
@@ -416,9 +448,48 @@ mod tests {
                 },
             ],
             steps,
+            roles: Vec::new(),
             outcome,
             refresh_policy: "botocore".to_owned(),
         }
+    }
+
+    #[test]
+    fn role_calls_are_listed_innermost_first() {
+        let mut e = sample(ExplainOutcome::NoCredentials, Vec::new());
+        e.roles = vec![
+            credchain::RoleCall {
+                kind: "assume-role",
+                profile: "b".to_owned(),
+                role: "arn:aws:iam::1:role/B".to_owned(),
+                session_name: Some("botocore-session-1".to_owned()),
+                signed_with: Some("AKIDBASE".to_owned()),
+                outcome: "assumed",
+                access_key_id: Some("ASIAB".to_owned()),
+                expires_at: Some("2030-01-01T00:00:00Z".to_owned()),
+                error: None,
+            },
+            credchain::RoleCall {
+                kind: "assume-role",
+                profile: "a".to_owned(),
+                role: "arn:aws:iam::1:role/A".to_owned(),
+                session_name: Some("s".to_owned()),
+                signed_with: Some("ASIAB".to_owned()),
+                outcome: "failed",
+                access_key_id: None,
+                expires_at: None,
+                error: Some("AccessDenied: no".to_owned()),
+            },
+        ];
+        let text = explain_text(&e, Style::Plain);
+        let at = text.find("Roles, innermost first").unwrap();
+        let roles = &text[at..];
+        assert!(roles.contains(
+            "  1  assume-role arn:aws:iam::1:role/B (profile b), session botocore-session-1, \
+             signed with AKIDBASE: assumed: ASIAB, expires 2030-01-01T00:00:00Z"
+        ));
+        assert!(roles.contains("signed with ASIAB: failed: AccessDenied: no"));
+        assert!(roles.find("profile b").unwrap() < roles.find("profile a").unwrap());
     }
 
     #[test]

@@ -77,6 +77,7 @@
 
 mod env;
 mod error;
+mod exec;
 mod files;
 mod role;
 mod walk;
@@ -89,6 +90,12 @@ use crate::time::Timestamp;
 
 pub use env::{Env, NoEnv, ProfileOrigin, SelectedProfile, select_profile};
 pub use error::{ChainError, ErrorKind, Outcome, Reason, Trace, TraceEntry};
+pub use exec::{
+    Attempt, Hops, PrepareError, PreparedSts, RETRIED_CODES, RETRIED_STATUSES, RoleFailure,
+    RoleFailureKind, RoleStep, RoleWork, STS_MAX_ATTEMPTS, StsCredentialsOut, StsExchange,
+    StsFailure, StsVerdict, assume_role_request, backoff, prepare_assume_role,
+    prepare_web_identity,
+};
 pub use files::{Ec2Keys, FileInput, FileRole, IoErrorKind, parse_ec2_credentials};
 pub use role::{
     CredentialSource, MAX_HOPS, RoleBase, RoleHop, RolePlan, SsoConfig, SsoMissing, WebIdentity,

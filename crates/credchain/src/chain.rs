@@ -60,6 +60,7 @@
 
 mod process;
 pub(crate) mod resolve;
+mod role;
 
 use std::fmt;
 use std::sync::Arc;
@@ -77,6 +78,7 @@ use crate::provider::ProvideCredentials;
 use crate::{Credentials, CredentialsCache, Error, ErrorKind, SharedProvider};
 
 pub use resolve::ChainFailure;
+pub use role::{MfaPrompt, RoleCall};
 
 /// The name on errors of the chain itself (no source to blame, or no credentials at all).
 pub const CHAIN: &str = "credential-chain";
@@ -100,6 +102,7 @@ pub(crate) struct Settings {
     pub(crate) process_deadline: Option<Duration>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) imds_wall_clock: WallClock,
+    pub(crate) mfa_prompt: Option<MfaPrompt>,
 }
 
 struct Inner {
@@ -198,9 +201,28 @@ pub struct DefaultChainBuilder {
     process_deadline: Option<Duration>,
     clock: Option<Arc<dyn Clock>>,
     imds_wall_clock: Option<WallClock>,
+    mfa_prompt: Option<MfaPrompt>,
 }
 
 impl DefaultChainBuilder {
+    /// The prompt for MFA codes of roles with `mfa_serial` (spec §8.1): called with the
+    /// profile and the serial, it returns the code (the CLI asks on the terminal, as botocore
+    /// does with `Enter MFA code for <serial>: `). Without one, such a role is an error: "profile
+    /// P needs an MFA code for SERIAL and no prompt is configured". As in botocore, the code is
+    /// asked once: a later refresh of that role fails ("Cannot refresh credentials: MFA token
+    /// required.").
+    #[must_use]
+    pub fn mfa_prompt(
+        mut self,
+        prompt: impl Fn(&str, &str) -> Result<String, Box<dyn std::error::Error + Send + Sync>>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        self.mfa_prompt = Some(Arc::new(prompt));
+        self
+    }
+
     /// An explicit profile (botocore's `Session(profile=...)`): it must exist, and it removes
     /// the `env` source and the web identity variables (spec §0.1).
     #[must_use]
@@ -279,6 +301,7 @@ impl DefaultChainBuilder {
             process_deadline: Some(self.process_deadline.unwrap_or(DEFAULT_DEADLINE)),
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             imds_wall_clock: self.imds_wall_clock.unwrap_or_default(),
+            mfa_prompt: self.mfa_prompt,
         };
         Ok(DefaultChain {
             inner: Arc::new(Inner {

@@ -41,6 +41,9 @@ pub struct Explanation {
     pub files: Vec<FileReport>,
     /// Every source, in botocore's order (`explicit` first when the caller gave credentials).
     pub steps: Vec<ExplainStep>,
+    /// The STS and SSO calls of a role source, innermost first: the profile, the role, the
+    /// session name, the access key id that signed (never a secret), the outcome and expiry.
+    pub roles: Vec<crate::chain::RoleCall>,
     /// How the walk ended.
     pub outcome: ExplainOutcome,
     /// The refresh policy in force, in words.
@@ -177,6 +180,7 @@ impl Explanation {
             profile: resolved.profile,
             files: resolved.files,
             steps: resolved.steps,
+            roles: resolved.roles,
             outcome,
             refresh_policy: describe_policy(&s.policy),
         }
@@ -257,6 +261,34 @@ impl fmt::Display for Explanation {
             )?;
             if let Some(l) = &step.location {
                 write!(f, " [{}:{}]", l.file, l.line)?;
+            }
+            writeln!(f)?;
+        }
+        for (i, call) in self.roles.iter().enumerate() {
+            write!(
+                f,
+                "role {}: {} {} for profile {}",
+                i.saturating_add(1),
+                call.kind,
+                call.role,
+                call.profile
+            )?;
+            if let Some(n) = &call.session_name {
+                write!(f, ", session {n}")?;
+            }
+            match &call.signed_with {
+                Some(k) => write!(f, ", signed with {k}")?,
+                None => f.write_str(", unsigned")?,
+            }
+            write!(f, ": {}", call.outcome)?;
+            if let Some(k) = &call.access_key_id {
+                write!(f, " {k}")?;
+            }
+            if let Some(e) = &call.expires_at {
+                write!(f, ", expiring {e}")?;
+            }
+            if let Some(e) = &call.error {
+                write!(f, ": {e}")?;
             }
             writeln!(f)?;
         }

@@ -66,7 +66,7 @@ pub mod provider;
 pub mod sdk;
 
 pub use cache::{AdvisoryRefresh, CacheBuilder, CredentialsCache};
-pub use chain::{ChainFailure, DefaultChain, DefaultChainBuilder};
+pub use chain::{ChainFailure, DefaultChain, DefaultChainBuilder, MfaPrompt, RoleCall};
 pub use clock::{Clock, FixedRandom, ManualClock, OsRandom, RandomSource, SystemClock};
 pub use container::{ContainerAuth, ContainerProvider, ContainerSettings};
 pub use credentials::Credentials;

@@ -20,8 +20,9 @@
 //! replaced each time). Compared: the source
 //! (botocore's `method`), the access key, the session token, the expiry, the account id (except
 //! from the IMDS, below), or the exception class, or "no credentials". Where botocore defers a
-//! role (assume-role, web identity: no I/O until used), credchain must name the same source as
-//! found but not executable yet.
+//! role (assume-role, web identity: no I/O until used), credchain must name the same source:
+//! its call goes to a loopback server that refuses it (`AWS_ENDPOINT_URL_STS`), and the failed
+//! call is that source's.
 //!
 //! Only the differences listed under "Differences from botocore" in the README may differ, and
 //! each one that occurs is asserted as that difference (credchain's side and botocore's side
@@ -387,6 +388,11 @@ fn scenario(rng: &mut Rng, dir: &Path, scripts: &Path, ep: &Endpoints) -> Scenar
         Imds::Refused => Some(&ep.refused),
         Imds::Silent => Some(&ep.silent),
     };
+    // Role calls stay on loopback: STS and the SSO portal are a server that refuses them (the
+    // IMDS answers a `POST /` with an error), so credchain's call fails at once where botocore
+    // defers it.
+    set("AWS_ENDPOINT_URL_STS", &ep.imds_serving);
+    set("AWS_ENDPOINT_URL_SSO", &ep.imds_serving);
     if let Some(e) = endpoint {
         set("AWS_EC2_METADATA_SERVICE_ENDPOINT", e);
         if rng.odds(100) {
@@ -489,7 +495,10 @@ async fn credchain_answer(s: &Scenario) -> Answer {
                 .and_then(|s| s.downcast_ref::<ChainFailure>())
                 .cloned()
                 .unwrap_or_else(|| panic!("an error that is not a chain failure: {e}"));
-            if f.class == "credchain:NotSupported" {
+            // A role call made and refused: botocore makes it at first use (deferred).
+            let role_call =
+                f.message.starts_with("assume role ") || f.message.starts_with("SSO role ");
+            if f.class == "credchain:NotSupported" || role_call {
                 Answer::Deferred(f.source.unwrap_or("?").to_owned())
             } else {
                 Answer::Error(f.class.to_owned(), f.message)

@@ -65,13 +65,21 @@ enum Listed {
         class: &'static str,
         source: Option<&'static str>,
     },
-    /// The chain reached this role source, which credchain cannot carry out yet
-    /// (`credchain:NotSupported`); botocore's credentials come from the same source.
-    NotSupported { source: &'static str },
 }
 
-const ROLES: &str = "roles are issue 6: STS and SSO calls are not made yet, so the chain stops \
-                     at the role source with credchain:NotSupported";
+const SSO_NO_TOKEN: &str = "the same failure in botocore's words: no token in the SSO cache is \
+                            SSOTokenLoadError (botocore raises it at first use; credchain makes \
+                            the call while resolving)";
+const SSO_RETRIED: &str = "botocore retries a 503 from the SSO portal (legacy retry mode, spec \
+                           §8.4); the recording holds one answer, so the retry finds none (404) \
+                           and the call fails with ClientError";
+const STS_ERROR_WORDING: &str = "the same failure in botocore's words: STS's InvalidIdentityToken \
+                                 is a ClientError (\"InvalidIdentityToken: No OpenIDConnect \
+                                 provider found…\"), where the SDK names it \
+                                 InvalidIdentityTokenException";
+const NO_REGION: &str = "the case's region is AWS_REGION, which botocore does not read; with the \
+                         STS endpoint pointed at the replay server and no region, botocore \
+                         refuses to sign AssumeRole (NoRegionError, spec §8.4)";
 const NO_SHELL: &str = "botocore runs credential_process without a shell (shlex split, spec §7): \
                         `echo … | base64 --decode` prints its arguments, which are not JSON";
 const NO_SHELL_EXIT: &str = "botocore runs credential_process without a shell: `exit` is a shell \
@@ -124,19 +132,20 @@ const DIVERGENCES: &[(&str, &str, Listed)] = &[
         },
     ),
     (
-        "default-provider-chain/sso_assume_role",
-        ROLES,
-        Listed::NotSupported { source: "sso" },
-    ),
-    (
         "default-provider-chain/sso_no_token_file",
-        ROLES,
-        Listed::NotSupported { source: "sso" },
+        SSO_NO_TOKEN,
+        Listed::Error {
+            class: "SSOTokenLoadError",
+            source: Some("sso"),
+        },
     ),
     (
         "default-provider-chain/sso_server_error",
-        ROLES,
-        Listed::NotSupported { source: "sso" },
+        SSO_RETRIED,
+        Listed::Error {
+            class: "ClientError",
+            source: Some("sso"),
+        },
     ),
     (
         "default-provider-chain/web_identity_source_profile_no_env",
@@ -147,43 +156,19 @@ const DIVERGENCES: &[(&str, &str, Listed)] = &[
         },
     ),
     (
-        "default-provider-chain/web_identity_token_env",
-        ROLES,
-        Listed::NotSupported {
-            source: "assume-role-with-web-identity",
-        },
-    ),
-    (
         "default-provider-chain/web_identity_token_invalid_jwt",
-        ROLES,
-        Listed::NotSupported {
-            source: "assume-role",
-        },
-    ),
-    (
-        "default-provider-chain/web_identity_token_profile",
-        ROLES,
-        Listed::NotSupported {
-            source: "assume-role-with-web-identity",
+        STS_ERROR_WORDING,
+        Listed::Error {
+            class: "ClientError",
+            source: Some("assume-role"),
         },
     ),
     (
         "default-provider-chain/web_identity_token_source_profile",
-        ROLES,
-        Listed::NotSupported {
-            source: "assume-role",
-        },
-    ),
-    (
-        "default-provider-chain/e2e_fips_and_dual_stack_sso",
-        ROLES,
-        Listed::NotSupported { source: "sso" },
-    ),
-    (
-        "default-provider-chain/ecs_assume_role",
-        ROLES,
-        Listed::NotSupported {
-            source: "assume-role",
+        NO_REGION,
+        Listed::Error {
+            class: "NoRegionError",
+            source: Some("assume-role"),
         },
     ),
     (
@@ -192,13 +177,6 @@ const DIVERGENCES: &[(&str, &str, Listed)] = &[
         Listed::Ok {
             access_key_id: " ",
             source: "env",
-        },
-    ),
-    (
-        "default-provider-chain/imds_assume_role",
-        ROLES,
-        Listed::NotSupported {
-            source: "assume-role",
         },
     ),
     (
@@ -212,34 +190,6 @@ const DIVERGENCES: &[(&str, &str, Listed)] = &[
         Listed::Error {
             class: "CredentialRetrievalError",
             source: Some("assume-role"),
-        },
-    ),
-    (
-        "profile-provider/assume_role_override_global_env_url",
-        ROLES,
-        Listed::NotSupported {
-            source: "assume-role",
-        },
-    ),
-    (
-        "profile-provider/assume_role_override_global_profile_url",
-        ROLES,
-        Listed::NotSupported {
-            source: "assume-role",
-        },
-    ),
-    (
-        "profile-provider/assume_role_override_service_env_url",
-        ROLES,
-        Listed::NotSupported {
-            source: "assume-role",
-        },
-    ),
-    (
-        "profile-provider/assume_role_override_service_profile_url",
-        ROLES,
-        Listed::NotSupported {
-            source: "assume-role",
         },
     ),
     (
@@ -283,40 +233,9 @@ const DIVERGENCES: &[(&str, &str, Listed)] = &[
         },
     ),
     (
-        "profile-provider/e2e_fips_and_dual_stack_sts",
-        ROLES,
-        Listed::NotSupported {
-            source: "assume-role",
-        },
-    ),
-    (
         "profile-provider/invalid_sso_credentials_config",
         SSO_TOKEN_ONLY,
         Listed::NoCredentials,
-    ),
-    (
-        "profile-provider/region_override",
-        ROLES,
-        Listed::NotSupported {
-            source: "assume-role",
-        },
-    ),
-    (
-        "profile-provider/retry_on_error",
-        ROLES,
-        Listed::NotSupported {
-            source: "assume-role",
-        },
-    ),
-    (
-        "profile-provider/sso_credentials",
-        ROLES,
-        Listed::NotSupported { source: "sso" },
-    ),
-    (
-        "profile-provider/sso_override_global_env_url",
-        ROLES,
-        Listed::NotSupported { source: "sso" },
     ),
     (
         "profile-provider/sso_token",
@@ -337,6 +256,19 @@ struct Exchange {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+}
+
+/// A target with its query parameters sorted: the SDK that recorded the traffic and botocore
+/// write `role_name` and `account_id` in different orders.
+fn normalized(target: &str) -> String {
+    match target.split_once('?') {
+        Some((path, query)) => {
+            let mut pairs: Vec<&str> = query.split('&').collect();
+            pairs.sort_unstable();
+            format!("{path}?{}", pairs.join("&"))
+        }
+        None => target.to_owned(),
+    }
 }
 
 fn target_of(uri: &str) -> String {
@@ -463,7 +395,9 @@ async fn answer(state: &Mutex<Replay>, req: Request<Incoming>) -> Response<Full<
     let _ = req.into_body().collect().await;
     let mut st = state.lock().unwrap();
     let found = (0..st.exchanges.len()).find(|&i| {
-        !st.used[i] && st.exchanges[i].method == method && st.exchanges[i].target == target
+        !st.used[i]
+            && st.exchanges[i].method == method
+            && normalized(&st.exchanges[i].target) == normalized(&target)
     });
     let Some(i) = found else {
         st.unmatched.push((method.clone(), target.clone()));
@@ -632,12 +566,6 @@ fn meets_listed(listed: Listed, got: &Got) -> Result<(), String> {
                 ..
             },
         ) => class == c && source == *s,
-        (
-            Listed::NotSupported { source },
-            Got::Error {
-                class, source: s, ..
-            },
-        ) => class == "credchain:NotSupported" && *s == Some(source),
         _ => false,
     };
     if ok {
@@ -701,15 +629,23 @@ fn botocore_answer(env: &EnvSnapshot) -> Value {
 /// Whether credchain and botocore found the same: the same source and access key id, both
 /// nothing, the same error class; for a role source credchain cannot carry out yet, botocore's
 /// credentials come from that source.
+fn is_role(b: &Value) -> bool {
+    matches!(
+        b["method"].as_str(),
+        Some("assume-role" | "assume-role-with-web-identity" | "sso")
+    )
+}
+
 fn agrees_with_botocore(b: &Value, got: &Got) -> Result<(), String> {
     let ok = match (b["result"].as_str(), got) {
+        // botocore defers role calls to first use: its answer is the method; credchain made the
+        // call, so its credentials — or the error of that call — come from the same source.
+        (Some("ok"), Got::Ok(c)) if is_role(b) => b["method"] == c.provider(),
+        (Some("ok"), Got::Error { source, .. }) if is_role(b) => b["method"].as_str() == *source,
         (Some("ok"), Got::Ok(c)) => {
             b["method"] == c.provider() && b["access_key_id"] == c.access_key_id()
         }
         (Some("none"), Got::NoCredentials) => true,
-        (Some("ok"), Got::Error { class, source, .. }) if class == "credchain:NotSupported" => {
-            b["method"].as_str() == *source
-        }
         (Some("error"), Got::Error { class, .. }) => b["class"] == class.as_str(),
         _ => false,
     };
@@ -751,6 +687,10 @@ fn environment(dir: &Path, root: &Path, base: &str) -> EnvSnapshot {
         env.set("BOTO_CONFIG", rooted("/no-boto.cfg"));
     }
     env.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", format!("{base}/"));
+    // STS and the SSO portal: the recorded answers, on loopback (the service variables win
+    // over a case's own `AWS_ENDPOINT_URL`, so nothing leaves the machine).
+    env.set("AWS_ENDPOINT_URL_STS", base);
+    env.set("AWS_ENDPOINT_URL_SSO", base);
     if let Some(rel) = env
         .var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
         .map(str::to_owned)
@@ -767,6 +707,39 @@ fn environment(dir: &Path, root: &Path, base: &str) -> EnvSnapshot {
         );
     }
     env
+}
+
+/// Profile files name their web identity token files by absolute paths of the case's tree:
+/// move them under `root`, as the environment's paths are.
+fn root_token_files(dir: &Path, root: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            root_token_files(&path, root);
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if !text.contains("web_identity_token_file") {
+            continue;
+        }
+        let rooted: Vec<String> = text
+            .lines()
+            .map(|line| match line.split_once('=') {
+                Some((k, v))
+                    if k.trim() == "web_identity_token_file" && v.trim().starts_with('/') =>
+                {
+                    format!("{k}= {}{}", root.display(), v.trim())
+                }
+                _ => line.to_owned(),
+            })
+            .collect();
+        std::fs::write(&path, rooted.join("\n") + "\n").unwrap();
+    }
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -856,6 +829,7 @@ async fn run_case(suite: &str, dir: &Path) -> Result<String, String> {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     let root = tempfile::tempdir().unwrap();
     copy_tree(&dir.join("fs"), root.path());
+    root_token_files(root.path(), root.path());
     let traffic = load_traffic(&dir.join("http-traffic.json"));
 
     let server = ReplayServer::start(traffic.clone()).await;

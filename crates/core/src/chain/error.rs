@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use super::exec::{RoleFailure, RoleStep};
 use super::files::{FileRole, IoErrorKind};
 use super::role::{CredentialSource, SsoMissing};
 use super::walk::{ActionFailure, ProcessFailure};
@@ -161,6 +162,19 @@ pub enum ErrorKind<'a> {
         /// The number of roles to assume.
         hops: u8,
     },
+    /// A step of a role plan failed (spec §8): STS or SSO refused, could not be reached, or
+    /// a token could not be read. botocore raises these at first use; credchain while it
+    /// resolves. The chain stops (spec §1.3).
+    Role {
+        /// The role source.
+        source: Source,
+        /// The profile of the step (the hop's profile, or the base's).
+        profile: Str<'a>,
+        /// The role being assumed, when the step is one.
+        role_arn: Option<Str<'a>>,
+        /// The step and why.
+        failure: RoleFailure,
+    },
     /// An action the adapter carried out failed.
     Action {
         /// The source.
@@ -209,6 +223,7 @@ impl ErrorKind<'_> {
                 ..
             } => "MissingDependencyException",
             ErrorKind::NotSupported { .. } => "credchain:NotSupported",
+            ErrorKind::Role { failure, .. } => failure.kind.botocore_class(),
             ErrorKind::Action { failure, .. } => match failure {
                 ActionFailure::Process(p) => match p {
                     ProcessFailure::EmptyCommand => "IndexError",
@@ -228,6 +243,7 @@ impl ErrorKind<'_> {
                 ActionFailure::Container(_) => "CredentialRetrievalError",
                 ActionFailure::ContainerConfig => "ValueError",
                 ActionFailure::TokenFile(_) => "FileNotFoundError",
+                ActionFailure::Role(r) => r.kind.botocore_class(),
             },
         }
     }
@@ -378,6 +394,28 @@ impl fmt::Display for ErrorKind<'_> {
                 ),
                 other => write!(f, "{other} is not supported (profile {profile})"),
             },
+            ErrorKind::Role {
+                source,
+                profile,
+                role_arn,
+                failure,
+            } => {
+                match (failure.step, role_arn, source) {
+                    (RoleStep::Hop { index, of }, Some(arn), _) => write!(
+                        f,
+                        "assume role {arn} for profile {profile} (hop {index} of {of})"
+                    )?,
+                    (RoleStep::Base, Some(arn), _) => write!(
+                        f,
+                        "assume role {arn} with web identity for profile {profile}"
+                    )?,
+                    (RoleStep::Base, None, Source::Sso) => {
+                        write!(f, "SSO role credentials for profile {profile}")?;
+                    }
+                    (step, _, _) => write!(f, "{source} for profile {profile} ({step})")?,
+                }
+                write!(f, ": {}", failure.kind)
+            }
             ErrorKind::Action { source, failure } => {
                 write!(
                     f,

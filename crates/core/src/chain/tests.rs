@@ -18,6 +18,25 @@ fn done<'a>(walk: &mut Walk<'a>) -> Resolution<'a> {
     }
 }
 
+/// Runs the walk to its role work and returns it; panics on anything else.
+fn role_work<'a>(walk: &mut Walk<'a>) -> RoleWork<'a> {
+    match walk.next_step() {
+        Step::Run(Action::Role(w)) => w,
+        other => panic!("expected role work, got {other:?}"),
+    }
+}
+
+/// The class of the error a role step failure becomes.
+fn role_failure_class(walk: &mut Walk<'_>, kind: RoleFailureKind) -> &'static str {
+    let Step::Done(r) = walk.report_role(Err(RoleFailure {
+        step: RoleStep::Hop { index: 1, of: 1 },
+        kind,
+    })) else {
+        panic!()
+    };
+    error_kind(&r).botocore_class()
+}
+
 fn source_of(r: &Resolution<'_>) -> Option<Source> {
     match r {
         Resolution::Credentials { source, .. } | Resolution::Delivered { source } => Some(*source),
@@ -169,14 +188,9 @@ fn explicit_profile_disables_env_and_web_identity_env() {
     // Without the explicit profile, the web identity variables apply (after env, so drop it).
     let env3 = [env[2], env[3], NO_IMDS];
     let mut w = Walk::new(Inputs::new(&env3));
-    let r = done(&mut w);
-    assert!(matches!(
-        error_kind(&r),
-        ErrorKind::NotSupported {
-            source: Source::AssumeRoleWithWebIdentity,
-            ..
-        }
-    ));
+    let work = role_work(&mut w);
+    assert_eq!(work.source, Source::AssumeRoleWithWebIdentity);
+    assert!(work.hops.is_empty() && work.base_credentials.is_none());
     let Some(RolePlan {
         base: RoleBase::WebIdentity(wi),
         ..
@@ -313,16 +327,14 @@ fn role_walk<'a>(env: &'a dyn Env, profile: &'a str) -> Walk<'a> {
 fn role_plans() {
     let env = [NO_IMDS];
     let mut w = role_walk(&env, "a");
-    let r = done(&mut w);
-    assert!(matches!(
-        error_kind(&r),
-        ErrorKind::NotSupported {
-            source: Source::AssumeRole,
-            hops: 2,
-            ..
-        }
-    ));
-    let plan = w.role_plan().unwrap();
+    let work = role_work(&mut w);
+    assert_eq!(work.source, Source::AssumeRole);
+    assert_eq!(work.hops.len(), 2);
+    assert!(work.hops.get(0).unwrap().role_arn.eq_str("arn:b"));
+    assert!(work.base_credentials.unwrap().access_key_id.eq_str("C"));
+    // Until reported, the same work again; then the walk delivers.
+    assert!(matches!(w.next_step(), Step::Run(Action::Role(_))));
+    let plan = w.role_plan().unwrap().clone();
     assert!(plan.hops[0].role_arn.eq_str("arn:b") && plan.hops[1].role_arn.eq_str("arn:a"));
     assert!(plan.hops[0].external_id.unwrap().eq_str("x"));
     let RoleBase::Static {
@@ -335,6 +347,36 @@ fn role_plans() {
     };
     assert_eq!(source, Source::ConfigFile);
     assert!(credentials.access_key_id.eq_str("C"));
+    assert!(matches!(
+        w.report_role(Ok(None)),
+        Step::Done(Resolution::Delivered {
+            source: Source::AssumeRole
+        })
+    ));
+    assert_eq!(w.trace().last().unwrap().outcome, Outcome::Applies);
+    // A failing hop stops the chain, naming the hop's profile and role.
+    let mut w = role_walk(&env, "a");
+    let _ = role_work(&mut w);
+    let Step::Done(r) = w.report_role(Err(RoleFailure {
+        step: RoleStep::Hop { index: 2, of: 2 },
+        kind: RoleFailureKind::Service { status: 403 },
+    })) else {
+        panic!()
+    };
+    let kind = error_kind(&r);
+    assert_eq!(kind.botocore_class(), "ClientError");
+    let mut text = heapless::String::<256>::new();
+    core::fmt::write(&mut text, format_args!("{kind}")).unwrap();
+    assert!(
+        text.starts_with("assume role arn:a for profile a (hop 2 of 2): "),
+        "{text}"
+    );
+    let mut w = role_walk(&env, "a");
+    let _ = role_work(&mut w);
+    assert_eq!(
+        role_failure_class(&mut w, RoleFailureKind::Transport),
+        "EndpointConnectionError"
+    );
 
     let class = |p| {
         let mut w = role_walk(&env, p);
@@ -343,7 +385,8 @@ fn role_plans() {
     };
     assert_eq!(class("loop1"), "InfiniteLoopConfigError");
     assert_eq!(class("selfnokeys"), "InfiniteLoopConfigError");
-    assert_eq!(class("self"), "credchain:NotSupported");
+    let mut w = role_walk(&env, "self");
+    assert!(role_work(&mut w).base_credentials.is_some());
     assert_eq!(class("both"), "InvalidConfigError");
     assert_eq!(class("lower"), "InvalidConfigError");
     // Environment as credential_source, with no env keys: nothing found there.
@@ -351,9 +394,14 @@ fn role_plans() {
     assert_eq!(class("imds"), "CredentialRetrievalError");
     // Web identity wins over role_arn; SSO values must agree with the session.
     let mut w = role_walk(&env, "web");
-    let _ = done(&mut w);
+    let _ = role_work(&mut w);
     assert_eq!(w.trace()[1].outcome, Outcome::NothingHere);
     assert_eq!(w.trace()[2].source, Source::AssumeRoleWithWebIdentity);
+    assert_eq!(w.trace()[2].outcome, Outcome::Pending);
+    assert_eq!(
+        role_failure_class(&mut w, RoleFailureKind::TokenFile(IoErrorKind::Other)),
+        "FileNotFoundError"
+    );
     assert_eq!(w.trace()[2].outcome, Outcome::Failed);
     let mut w = role_walk(&env, "sso");
     assert!(matches!(
@@ -367,10 +415,9 @@ fn role_plans() {
         ("AWS_SECRET_ACCESS_KEY", "S"),
         NO_IMDS,
     ];
-    assert_eq!(
-        error_kind(&done(&mut role_walk(&env, "envsrc"))).botocore_class(),
-        "credchain:NotSupported"
-    );
+    let mut w = role_walk(&env, "envsrc");
+    let work = role_work(&mut w);
+    assert!(work.base_credentials.unwrap().access_key_id.eq_str("A"));
     // IMDS as a credential source is an action; what it finds decides.
     let env = [("AWS_EC2_METADATA_DISABLED", "false")];
     let mut w = role_walk(&env, "imds");
@@ -435,7 +482,7 @@ fn process_action() {
     let r = done(&mut w);
     assert_eq!(error_kind(&r).botocore_class(), "CredentialRetrievalError");
 
-    // A source profile's process runs, then the role is not supported yet.
+    // A source profile's process runs, then the role work is handed out.
     let mut w = role_walk(&env, "proc");
     let Step::Run(Action::Process { account_id, .. }) = w.next_step() else {
         panic!()
@@ -449,10 +496,13 @@ fn process_action() {
         })
         .is_ok()
     );
-    assert_eq!(
-        error_kind(&done(&mut w)).botocore_class(),
-        "credchain:NotSupported"
-    );
+    let work = role_work(&mut w);
+    assert!(matches!(work.base, RoleBase::Process { .. }));
+    assert!(work.base_credentials.is_none() && work.hops.len() == 1);
+    assert!(matches!(
+        w.report_role(Ok(None)),
+        Step::Done(Resolution::Delivered { .. })
+    ));
 }
 
 #[test]

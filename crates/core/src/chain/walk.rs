@@ -5,6 +5,7 @@ use core::fmt;
 
 use super::env::{Env, SelectedProfile, env_credentials, select_profile};
 use super::error::{ChainError, ErrorKind, Outcome, Reason, Trace, TraceEntry};
+use super::exec::{Hops, RoleFailure, RoleFailureKind, RoleStep, RoleWork};
 use super::files::{FileInput, FileRole, IoErrorKind, parse_ec2_credentials, static_keys};
 use super::role::{
     CredentialSource, RoleBase, RolePlan, has_role_vars, plan_assume_role, sso, web_identity,
@@ -106,6 +107,12 @@ pub enum Action<'a> {
     /// Fetch from the IMDS with a [`crate::imds::ImdsClient`] built on this configuration, and
     /// report its outcome ("nothing here" falls through).
     Imds(ImdsConfig<'a>),
+    /// Carry out a role plan (spec §8): get the base credentials (from
+    /// [`RoleWork::base_credentials`], or the credentials the previous action fetched, or the
+    /// web identity / SSO call of the base), then assume each hop in order, each signed with
+    /// the previous one's credentials. Report the last credentials' expiry, or the
+    /// [`RoleFailure`] of the step that failed, with [`Walk::report_role`].
+    Role(RoleWork<'a>),
 }
 
 /// What the adapter reports after an [`Action`]. The adapter keeps the credentials it fetched;
@@ -138,6 +145,8 @@ pub enum ActionFailure {
     ContainerConfig,
     /// The container authorization token file could not be read.
     TokenFile(IoErrorKind),
+    /// A step of a role plan failed.
+    Role(RoleFailure),
 }
 
 impl fmt::Display for ActionFailure {
@@ -153,6 +162,7 @@ impl fmt::Display for ActionFailure {
             ActionFailure::TokenFile(e) => {
                 write!(f, "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: {e}")
             }
+            ActionFailure::Role(r) => write!(f, "{r}"),
         }
     }
 }
@@ -242,6 +252,17 @@ pub enum Step<'a> {
     Done(Resolution<'a>),
 }
 
+/// What an action is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// The source's own credentials.
+    Plain,
+    /// The base credentials of a role plan; the role work follows.
+    RoleBase,
+    /// The role work itself.
+    RoleWork,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// The next source to visit is `Source::ORDER[i]`.
@@ -250,8 +271,8 @@ enum State {
     Waiting {
         /// The source that asked.
         source: Source,
-        /// Whether the action resolves a role's base credentials.
-        for_role: bool,
+        /// What the action is for.
+        stage: Stage,
     },
     Done,
 }
@@ -261,7 +282,7 @@ enum Visit<'a> {
     Nothing(Outcome, Reason<'a>),
     Found(Credentials<'a>, Reason<'a>),
     Failed(ErrorKind<'a>),
-    Run(Action<'a>, bool),
+    Run(Action<'a>, Stage),
 }
 
 /// The default chain, walked (see the [module docs](super)).
@@ -448,10 +469,10 @@ impl<'a> Walk<'a> {
                             });
                         }
                         Visit::Failed(kind) => self.fail(source, kind),
-                        Visit::Run(action, for_role) => {
+                        Visit::Run(action, stage) => {
                             self.record(source, Outcome::Pending, Reason::Handed);
                             self.action = Some(action);
-                            self.state = State::Waiting { source, for_role };
+                            self.state = State::Waiting { source, stage };
                             return Step::Run(action);
                         }
                     }
@@ -463,9 +484,10 @@ impl<'a> Walk<'a> {
     /// Reports how the pending action went; then call [`Walk::next_step`] (its result is returned
     /// for convenience). Without a pending action this does nothing.
     pub fn report(&mut self, outcome: ActionOutcome) -> Step<'a> {
-        let State::Waiting { source, for_role } = self.state else {
+        let State::Waiting { source, stage } = self.state else {
             return self.next_step();
         };
+        let for_role = stage == Stage::RoleBase;
         let action = self.action.take();
         self.state = State::At(
             Source::ORDER
@@ -476,8 +498,37 @@ impl<'a> Walk<'a> {
         let action_source = match action {
             Some(Action::Process { .. }) => Source::CustomProcess,
             Some(Action::Container) => Source::ContainerRole,
+            Some(Action::Role(w)) => w.source,
             Some(Action::Imds(_)) | None => Source::IamRole,
         };
+        if stage == Stage::RoleWork {
+            match outcome {
+                ActionOutcome::Credentials { expiry } => {
+                    self.update_last(Outcome::Applies, Reason::Delivered { expiry });
+                    self.finish(Resolution::Delivered { source });
+                }
+                ActionOutcome::Failed(ActionFailure::Role(failure)) => {
+                    let kind = self.role_error(source, failure);
+                    self.fail(source, kind);
+                }
+                ActionOutcome::Failed(failure) => self.fail(
+                    source,
+                    ErrorKind::Action {
+                        source: action_source,
+                        failure,
+                    },
+                ),
+                ActionOutcome::NothingHere => {
+                    let failure = RoleFailure {
+                        step: RoleStep::Base,
+                        kind: RoleFailureKind::BadResponse,
+                    };
+                    let kind = self.role_error(source, failure);
+                    self.fail(source, kind);
+                }
+            }
+            return self.next_step();
+        }
         match outcome {
             ActionOutcome::Failed(failure) => self.fail(
                 source,
@@ -487,15 +538,29 @@ impl<'a> Walk<'a> {
                 },
             ),
             ActionOutcome::Credentials { .. } if for_role => {
-                let (profile, hops) = self.plan_summary();
-                self.fail(
-                    source,
-                    ErrorKind::NotSupported {
-                        source,
-                        profile,
-                        hops,
-                    },
-                );
+                // The base is in the adapter's hands: the roles come next.
+                match self.role_work(source, None) {
+                    Some(work) => {
+                        let action = Action::Role(work);
+                        self.action = Some(action);
+                        self.state = State::Waiting {
+                            source,
+                            stage: Stage::RoleWork,
+                        };
+                        return Step::Run(action);
+                    }
+                    None => {
+                        let (profile, hops) = self.plan_summary();
+                        self.fail(
+                            source,
+                            ErrorKind::NotSupported {
+                                source,
+                                profile,
+                                hops,
+                            },
+                        );
+                    }
+                }
             }
             ActionOutcome::NothingHere if for_role => {
                 let credential_source = match action {
@@ -520,6 +585,76 @@ impl<'a> Walk<'a> {
             }
         }
         self.next_step()
+    }
+
+    /// Reports how an [`Action::Role`] went: the expiry of the credentials of the last step, or
+    /// the step that failed and why. The walk stops either way; a failure is
+    /// [`ErrorKind::Role`], naming the profile, the role and the step.
+    pub fn report_role(&mut self, outcome: Result<Option<Timestamp>, RoleFailure>) -> Step<'a> {
+        self.report(match outcome {
+            Ok(expiry) => ActionOutcome::Credentials { expiry },
+            Err(f) => ActionOutcome::Failed(ActionFailure::Role(f)),
+        })
+    }
+
+    /// The role work of the plan, for `source`.
+    fn role_work(
+        &self,
+        source: Source,
+        base_credentials: Option<Credentials<'a>>,
+    ) -> Option<RoleWork<'a>> {
+        let plan = self.plan.as_ref()?;
+        Some(RoleWork {
+            source,
+            base: plan.base,
+            base_credentials,
+            hops: Hops::from_slice(&plan.hops),
+        })
+    }
+
+    /// The error of a failed role step, named from the plan.
+    fn role_error(&self, source: Source, failure: RoleFailure) -> ErrorKind<'a> {
+        let profile = Str::Plain(self.profile.effective());
+        let Some(plan) = self.plan.as_ref() else {
+            return ErrorKind::Role {
+                source,
+                profile,
+                role_arn: None,
+                failure,
+            };
+        };
+        match failure.step {
+            RoleStep::Hop { index, .. } => {
+                let hop = plan.hops.get(usize::from(index).saturating_sub(1));
+                ErrorKind::Role {
+                    source,
+                    profile: hop.map_or(profile, |h| h.profile),
+                    role_arn: hop.map(|h| h.role_arn),
+                    failure,
+                }
+            }
+            RoleStep::Base => {
+                let (profile, role_arn) = match plan.base {
+                    RoleBase::WebIdentity(w) => (
+                        plan.hops.first().map_or(profile, |h| h.profile),
+                        Some(w.role_arn),
+                    ),
+                    RoleBase::Sso(c) => (c.profile, None),
+                    RoleBase::Static { profile, .. } | RoleBase::Process { profile, .. } => {
+                        (profile, None)
+                    }
+                    RoleBase::CredentialSource(_) => {
+                        (plan.hops.first().map_or(profile, |h| h.profile), None)
+                    }
+                };
+                ErrorKind::Role {
+                    source,
+                    profile,
+                    role_arn,
+                    failure,
+                }
+            }
+        }
     }
 
     /// Reports a `credential_process` run: checks its output as botocore does (spec §7),
@@ -657,11 +792,7 @@ impl<'a> Walk<'a> {
                             base: RoleBase::WebIdentity(w),
                             hops: heapless::Vec::new(),
                         });
-                        Visit::Failed(ErrorKind::NotSupported {
-                            source,
-                            profile: Str::Plain(name),
-                            hops: 0,
-                        })
+                        self.role_run(source, None)
                     }
                     Err(e) => Visit::Failed(e),
                 }
@@ -675,11 +806,7 @@ impl<'a> Walk<'a> {
                         base: RoleBase::Sso(c),
                         hops: heapless::Vec::new(),
                     });
-                    Visit::Failed(ErrorKind::NotSupported {
-                        source,
-                        profile: Str::Plain(name),
-                        hops: 0,
-                    })
+                    self.role_run(source, None)
                 }
                 Err(e) => Visit::Failed(e),
             },
@@ -714,7 +841,7 @@ impl<'a> Walk<'a> {
                                 .and_then(|p| p.get("aws_account_id"))
                                 .map(|(v, _)| Str::from_value(v)),
                         },
-                        false,
+                        Stage::Plain,
                     ),
                     None => Visit::Nothing(
                         Outcome::NothingHere,
@@ -730,7 +857,7 @@ impl<'a> Walk<'a> {
             Source::ContainerRole => {
                 if self.env.var(ENV_RELATIVE_URI).is_some() || self.env.var(ENV_FULL_URI).is_some()
                 {
-                    Visit::Run(Action::Container, false)
+                    Visit::Run(Action::Container, Stage::Plain)
                 } else {
                     Visit::Nothing(
                         Outcome::NothingHere,
@@ -744,29 +871,40 @@ impl<'a> Walk<'a> {
                 if self.imds.disabled {
                     Visit::Nothing(Outcome::NothingHere, Reason::ImdsDisabled)
                 } else {
-                    Visit::Run(Action::Imds(self.imds), false)
+                    Visit::Run(Action::Imds(self.imds), Stage::Plain)
                 }
             }
         }
     }
 
-    /// The base of an `assume-role` plan: resolved now when pure, handed out when it needs I/O,
-    /// and in every case the walk then stops with [`ErrorKind::NotSupported`].
+    /// Hands out the role work of the plan.
+    fn role_run(&self, source: Source, base_credentials: Option<Credentials<'a>>) -> Visit<'a> {
+        match self.role_work(source, base_credentials) {
+            Some(work) => Visit::Run(Action::Role(work), Stage::RoleWork),
+            None => {
+                let (profile, hops) = self.plan_summary();
+                Visit::Failed(ErrorKind::NotSupported {
+                    source,
+                    profile,
+                    hops,
+                })
+            }
+        }
+    }
+
+    /// The base of an `assume-role` plan: given with the role work when the walk has the
+    /// credentials (static keys, `Environment`) or when the base is itself a call (web identity,
+    /// SSO); handed out first as its own action when it needs I/O (process, container, IMDS).
     fn role_base(&mut self, base: RoleBase<'a>) -> Visit<'a> {
-        let (profile, hops) = self.plan_summary();
-        let unsupported = ErrorKind::NotSupported {
-            source: Source::AssumeRole,
-            profile,
-            hops,
-        };
+        let (profile, _) = self.plan_summary();
+        let source = Source::AssumeRole;
         let empty = |credential_source| ErrorKind::CredentialSourceEmpty {
             credential_source,
             profile,
         };
         match base {
-            RoleBase::Static { .. } | RoleBase::WebIdentity(_) | RoleBase::Sso(_) => {
-                Visit::Failed(unsupported)
-            }
+            RoleBase::Static { credentials, .. } => self.role_run(source, Some(credentials)),
+            RoleBase::WebIdentity(_) | RoleBase::Sso(_) => self.role_run(source, None),
             RoleBase::Process { profile, command } => Visit::Run(
                 Action::Process {
                     profile,
@@ -775,11 +913,11 @@ impl<'a> Walk<'a> {
                         .and_then(|p| p.get("aws_account_id"))
                         .map(|(v, _)| Str::from_value(v)),
                 },
-                true,
+                Stage::RoleBase,
             ),
             RoleBase::CredentialSource(cs) => match cs {
                 CredentialSource::Environment => match env_credentials(self.env) {
-                    Ok(Some(_)) => Visit::Failed(unsupported),
+                    Ok(Some((c, _))) => self.role_run(source, Some(c)),
                     Ok(None) => Visit::Failed(empty(cs)),
                     Err(e) => Visit::Failed(e),
                 },
@@ -787,7 +925,7 @@ impl<'a> Walk<'a> {
                     if self.env.var(ENV_RELATIVE_URI).is_some()
                         || self.env.var(ENV_FULL_URI).is_some()
                     {
-                        Visit::Run(Action::Container, true)
+                        Visit::Run(Action::Container, Stage::RoleBase)
                     } else {
                         Visit::Failed(empty(cs))
                     }
@@ -796,7 +934,7 @@ impl<'a> Walk<'a> {
                     if self.imds.disabled {
                         Visit::Failed(empty(cs))
                     } else {
-                        Visit::Run(Action::Imds(self.imds), true)
+                        Visit::Run(Action::Imds(self.imds), Stage::RoleBase)
                     }
                 }
             },

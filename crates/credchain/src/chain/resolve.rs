@@ -23,6 +23,7 @@ use credchain_http::{ContainerFetcher, ImdsFetcher, ImdsOutcome};
 
 use super::Settings;
 use super::process::ProcessProvider;
+use super::role::{RoleCall, RoleJob};
 use crate::container::{CONTAINER_ROLE, ContainerSettings};
 use crate::credentials::timestamp_to_system_time;
 use crate::explain::{ExplainStep, FileReport, Location, ProfileChoice, StepOutcome};
@@ -77,6 +78,8 @@ pub(crate) enum Refresher {
     Container(ContainerSettings),
     /// Ask the IMDS again, with the same fetcher.
     Imds(Box<ImdsFetcher<'static>>),
+    /// Assume the roles again (each level behind its own cache, refreshing its source).
+    Role(SharedProvider),
 }
 
 impl Refresher {
@@ -87,6 +90,7 @@ impl Refresher {
             Refresher::Process(p) => SharedProvider::named(source, p),
             Refresher::Container(s) => SharedProvider::named(source, ContainerProvider::new(s)),
             Refresher::Imds(f) => SharedProvider::named(source, ImdsProvider::with_fetcher(*f)),
+            Refresher::Role(p) => p,
         }
     }
 }
@@ -110,6 +114,8 @@ pub(crate) struct Resolved {
     pub(crate) profile: ProfileChoice,
     pub(crate) files: Vec<FileReport>,
     pub(crate) steps: Vec<ExplainStep>,
+    /// The STS and SSO calls of a role source, in order.
+    pub(crate) roles: Vec<RoleCall>,
     pub(crate) ending: Ending,
 }
 
@@ -272,6 +278,7 @@ enum Job {
     },
     Container,
     Imds(ImdsConfig<'static>),
+    Role(Box<RoleJob>),
 }
 
 /// What carrying out a job gave.
@@ -280,6 +287,8 @@ struct Done {
     /// The adapter's own account of a failure or of "nothing here" (stderr, the OS error, …).
     detail: Option<String>,
     fetched: Option<(Credentials, Refresher)>,
+    /// The role calls made.
+    calls: Vec<RoleCall>,
 }
 
 /// The walk's verdict after replaying the outcomes so far.
@@ -300,13 +309,19 @@ pub(crate) async fn resolve(s: &Settings) -> Resolved {
     let mut outcomes: Vec<ActionOutcome> = Vec::new();
     let mut details: Vec<Detail> = Vec::new();
     let mut fetched: Option<(Credentials, Refresher)> = None;
-    // The chain hands out at most one action per source: more means the replay went wrong.
-    for _ in 0..=Source::ORDER.len() {
+    let mut calls: Vec<RoleCall> = Vec::new();
+    // The chain hands out at most one action per source (and a role's base before its roles):
+    // more means the replay went wrong.
+    for _ in 0..=Source::ORDER.len().saturating_add(1) {
         match plan(s, &files, &outcomes, &details, &mut fetched) {
-            Planned::Done(resolved) => return *resolved,
+            Planned::Done(mut resolved) => {
+                resolved.roles = calls;
+                return *resolved;
+            }
             Planned::Run { source, job } => {
                 tracing::debug!(target: "credchain::chain", source = source.method_name(), "carrying out the source's action");
-                let done = run(s, job).await;
+                let done = run(s, job, &mut fetched).await;
+                calls.extend(done.calls);
                 if let Some(text) = done.detail {
                     details.push(Detail { source, text });
                 }
@@ -324,6 +339,7 @@ pub(crate) async fn resolve(s: &Settings) -> Resolved {
         },
         files: files.reports(None),
         steps: Vec::new(),
+        roles: calls,
         ending: Ending::Failed(ChainFailure {
             source: None,
             class: "credchain:Internal",
@@ -373,7 +389,7 @@ fn plan(
                         .map_or(Source::IamRole, |e: &TraceEntry<'_>| e.source);
                     return Planned::Run {
                         source,
-                        job: job_of(&action, s),
+                        job: job_of(&action, &walk, s),
                     };
                 }
             },
@@ -386,7 +402,7 @@ fn plan(
     }
 }
 
-fn job_of(action: &Action<'_>, s: &Settings) -> Job {
+fn job_of(action: &Action<'_>, walk: &Walk<'_>, s: &Settings) -> Job {
     match action {
         Action::Process {
             profile,
@@ -399,6 +415,7 @@ fn job_of(action: &Action<'_>, s: &Settings) -> Job {
         },
         Action::Container => Job::Container,
         Action::Imds(c) => Job::Imds(owned_imds(c, s)),
+        Action::Role(work) => Job::Role(Box::new(RoleJob::from_work(work, walk, s))),
     }
 }
 
@@ -437,9 +454,30 @@ fn intern(s: &str) -> &'static str {
     kept
 }
 
-/// Carries out one job.
-async fn run(s: &Settings, job: Job) -> Done {
+/// Carries out one job; a role job takes the base credentials `fetched` holds.
+async fn run(s: &Settings, job: Job, fetched: &mut Option<(Credentials, Refresher)>) -> Done {
     match job {
+        Job::Role(job) => {
+            let run = super::role::run(s, *job, fetched.take()).await;
+            match run.result {
+                Ok((credentials, provider)) => Done {
+                    outcome: ActionOutcome::Credentials {
+                        expiry: credentials
+                            .expiry_unix_secs()
+                            .and_then(credchain_core::time::Timestamp::from_unix_secs),
+                    },
+                    detail: None,
+                    fetched: Some((credentials, Refresher::Role(provider))),
+                    calls: run.calls,
+                },
+                Err(e) => Done {
+                    outcome: ActionOutcome::Failed(ActionFailure::Role(e.failure)),
+                    detail: Some(e.message),
+                    fetched: None,
+                    calls: run.calls,
+                },
+            }
+        }
         Job::Process {
             profile,
             command,
@@ -455,6 +493,7 @@ fn failed(failure: ActionFailure, detail: String) -> Done {
         outcome: ActionOutcome::Failed(failure),
         detail: Some(detail),
         fetched: None,
+        calls: Vec::new(),
     }
 }
 
@@ -482,6 +521,7 @@ async fn run_process(
                 outcome: ActionOutcome::Credentials { expiry },
                 detail: None,
                 fetched: Some((creds, Refresher::Process(provider))),
+                calls: Vec::new(),
             }
         }
         Err(e) => {
@@ -542,6 +582,7 @@ async fn run_container(env: &EnvSnapshot) -> Done {
                 outcome: ActionOutcome::NothingHere,
                 detail: None,
                 fetched: None,
+                calls: Vec::new(),
             };
         }
         Err(e) => return failed(ActionFailure::ContainerConfig, e.to_string()),
@@ -557,6 +598,7 @@ async fn run_container(env: &EnvSnapshot) -> Done {
                 },
                 detail: None,
                 fetched: Some((creds, Refresher::Container(settings))),
+                calls: Vec::new(),
             }
         }
         Err(credchain_http::Error::Container { error, .. }) => {
@@ -588,12 +630,14 @@ async fn run_imds(s: &Settings, config: ImdsConfig<'static>) -> Done {
                 },
                 detail: None,
                 fetched: Some((creds, Refresher::Imds(Box::new(fetcher)))),
+                calls: Vec::new(),
             }
         }
         Ok(ImdsOutcome::Unavailable(why)) => Done {
             outcome: ActionOutcome::NothingHere,
             detail: Some(format!("no credentials from the IMDS: {why}")),
             fetched: None,
+            calls: Vec::new(),
         },
         Ok(ImdsOutcome::Refused(r)) => failed(ActionFailure::ImdsRefused, r.to_string()),
         Ok(ImdsOutcome::InstanceProfile(_)) => failed(
@@ -737,6 +781,7 @@ fn finish(
         profile,
         files: files.reports(parse_error),
         steps,
+        roles: Vec::new(),
         ending,
     }
 }
