@@ -17,6 +17,12 @@
 //! - `credchain/reused-fetcher-kept-token`: one fetcher as credchain uses it on each refresh:
 //!   the token kept (a credchain improvement), so two GETs on a kept-alive connection.
 //!
+//! - `floor/blocking-tcp`: not a client. The bytes of a fresh fetch without HTTP, tokio or
+//!   credchain: a blocking `std` socket connects to a blocking `std` server on its own thread,
+//!   writes three requests of a fetch's sizes and reads three answers of a fetch's sizes, then
+//!   closes. What the kernel and the scheduler alone charge for a fresh fetch on this machine:
+//!   no client, in any language, over this loopback, can be faster.
+//!
 //! Then botocore, timed in one Python process by `benches/python/botocore_fetch.py` (each fetch
 //! with `time.perf_counter_ns`, median of N) against the same server: `fresh`
 //! (`InstanceMetadataFetcher(timeout=1, num_attempts=1, base_url=…)` built per fetch) and
@@ -47,6 +53,8 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::hint::black_box;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -70,6 +78,14 @@ const FRESH: &str = "credchain/fresh-fetcher";
 const REUSED_NEW_TOKEN: &str = "credchain/reused-fetcher-new-token";
 const REUSED_KEPT_TOKEN: &str = "credchain/reused-fetcher-kept-token";
 const LINES: [&str; 3] = [FRESH, REUSED_NEW_TOKEN, REUSED_KEPT_TOKEN];
+const FLOOR: &str = "floor/blocking-tcp";
+
+/// The name of the floor server's thread.
+const FLOOR_THREAD: &str = "tcp-floor";
+
+/// (request bytes, answer bytes) of a fetch's three exchanges, as credchain sends them and
+/// credchain-server answers (head and body, rounded): token PUT, role name, document.
+const FLOOR_EXCHANGES: [(usize, usize); 3] = [(190, 200), (250, 150), (260, 1_460)];
 
 /// The name of the server runtime's threads (to read their CPU time).
 const SERVER_THREADS: &str = "imds-server";
@@ -143,6 +159,60 @@ impl Setup {
         let out = run();
         (out, self.server.transcript())
     }
+}
+
+/// A blocking `std` TCP server on its own thread that answers each of [`FLOOR_EXCHANGES`]
+/// requests with its answer's number of bytes, for the `floor/blocking-tcp` line. It serves one
+/// connection at a time until the process ends.
+fn start_floor() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port for the floor");
+    let addr = listener.local_addr().expect("the floor's address");
+    std::thread::Builder::new()
+        .name(FLOOR_THREAD.to_owned())
+        .spawn(move || {
+            let mut buf = vec![0u8; 4096];
+            let answer = vec![b'x'; 2048];
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                let _ = conn.set_nodelay(true);
+                for (request, reply) in FLOOR_EXCHANGES {
+                    if read_exactly(&mut conn, &mut buf, request).is_err()
+                        || conn.write_all(&answer[..reply]).is_err()
+                    {
+                        break;
+                    }
+                }
+                // The client closes first, as credchain's fresh fetcher does.
+                let _ = conn.read(&mut buf);
+            }
+        })
+        .expect("the floor's thread starts");
+    addr
+}
+
+/// Reads `n` bytes (into `buf`, reused).
+fn read_exactly(conn: &mut TcpStream, buf: &mut [u8], mut n: usize) -> std::io::Result<()> {
+    while n > 0 {
+        let room = n.min(buf.len());
+        let got = conn.read(&mut buf[..room])?;
+        if got == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        n -= got;
+    }
+    Ok(())
+}
+
+/// One fresh "fetch" against the floor server: connect, three exchanges, close.
+fn floor_fetch(addr: SocketAddr, buf: &mut [u8]) -> usize {
+    let mut conn = TcpStream::connect(addr).expect("the floor accepts");
+    conn.set_nodelay(true).expect("TCP_NODELAY");
+    let request = [b'r'; 512];
+    for (ask, reply) in FLOOR_EXCHANGES {
+        conn.write_all(&request[..ask]).expect("the floor reads");
+        read_exactly(&mut conn, buf, reply).expect("the floor answers");
+    }
+    FLOOR_EXCHANGES.len()
 }
 
 /// One fetch, checked: the outcome must be the served credentials. Returns something derived
@@ -264,9 +334,11 @@ fn config(dir: &Path) -> Criterion {
         .output_directory(dir)
 }
 
-fn bench_credchain(c: &mut Criterion, setup: &Setup) {
+fn bench_credchain(c: &mut Criterion, setup: &Setup, floor: SocketAddr) {
     let rt = &setup.client;
     let mut group = c.benchmark_group(GROUP);
+    let mut buf = vec![0u8; 4096];
+    group.bench_function(FLOOR, |b| b.iter(|| floor_fetch(floor, &mut buf)));
     group.bench_function(FRESH, |b| {
         b.iter(|| {
             let mut fetcher = ImdsFetcher::new(setup.config());
@@ -302,6 +374,24 @@ fn cpu_per_fetch(n: u32, mut fetch_once: impl FnMut()) -> Option<Cpu> {
     for _ in 0..n {
         fetch_once();
     }
+    let (c1, s1) = (client.nanos()?, server.nanos()?);
+    Some(Cpu {
+        client_ns: (c1 - c0) as f64 / f64::from(n),
+        server_ns: (s1 - s0) as f64 / f64::from(n),
+    })
+}
+
+/// [`cpu_per_fetch`] for the floor line: this thread and the floor server's.
+fn floor_cpu(floor: SocketAddr, n: u32) -> Option<Cpu> {
+    let client = CpuOf::ThisThread;
+    let server = CpuOf::ThreadsNamed(FLOOR_THREAD);
+    let mut buf = vec![0u8; 4096];
+    let (c0, s0) = (client.nanos()?, server.nanos()?);
+    for _ in 0..n {
+        black_box(floor_fetch(floor, &mut buf));
+    }
+    // The server's last read (of the client's close) ends after the client's loop.
+    std::thread::sleep(Duration::from_millis(20));
     let (c1, s1) = (client.nanos()?, server.nanos()?);
     Some(Cpu {
         client_ns: (c1 - c0) as f64 / f64::from(n),
@@ -453,16 +543,23 @@ fn report(
     dir: &Path,
     since: SystemTime,
     cpu: [Option<Cpu>; 3],
+    floor: Option<Cpu>,
     botocore: Option<&Botocore>,
     load_before: &str,
 ) {
     let medians = LINES.map(|line| criterion_median(dir, line, since));
+    let floor_median = criterion_median(dir, FLOOR, since);
     println!("\n{GROUP}: median time per fetch, same server, same run");
     println!(
         "  load average before: {load_before}; after: {}",
         load_average()
     );
-    for ((line, median), cpu) in LINES.iter().zip(medians).zip(cpu) {
+    let all = LINES
+        .iter()
+        .zip(medians)
+        .zip(cpu)
+        .chain([((&FLOOR, floor_median), floor)]);
+    for ((line, median), cpu) in all {
         let median = median.map_or_else(|| "-".to_owned(), us);
         let cpu = cpu.map_or_else(
             || "CPU per fetch: -".to_owned(),
@@ -528,6 +625,15 @@ fn report(
         );
         println!("  {what:<50} {time:>8} {cpu:>8}");
     }
+    if let Some(f) = floor_median {
+        println!(
+            "  the target needs a fresh fetch within {} (botocore's median / 20); the loopback \
+             floor alone takes {} ({:.1}× botocore)",
+            us(b.fresh.median_ns / 20.0),
+            us(f),
+            b.fresh.median_ns / f
+        );
+    }
     if let Some(f) = fresh {
         let met = b.fresh.median_ns / f >= 20.0;
         println!(
@@ -542,11 +648,14 @@ fn main() {
     let load_before = load_average();
     let setup = Setup::new();
     check_lines(&setup);
+    let floor = start_floor();
+    let mut buf = vec![0u8; 4096];
+    assert_eq!(floor_fetch(floor, &mut buf), 3, "the floor line runs");
 
     let dir = criterion_dir();
     let since = SystemTime::now();
     let mut c = config(&dir).configure_from_args();
-    bench_credchain(&mut c, &setup);
+    bench_credchain(&mut c, &setup, floor);
     c.final_summary();
 
     // botocore against the same server, in the same run. Test mode: three fetches of each
@@ -555,7 +664,8 @@ fn main() {
     let botocore = run_botocore(&setup, iterations, warmup);
     if bench {
         let cpu = credchain_cpu(&setup, 1000);
-        report(&dir, since, cpu, botocore.as_ref(), &load_before);
+        let floor_cpu = floor_cpu(floor, 1000);
+        report(&dir, since, cpu, floor_cpu, botocore.as_ref(), &load_before);
     } else if botocore.is_some() {
         println!("botocore {BOTOCORE} line: ran and checked (test mode, not timed)");
     }

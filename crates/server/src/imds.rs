@@ -437,7 +437,7 @@ impl ImdsBuilder {
         });
         let app = Arc::new(ImdsApp {
             started: self.common.clock.now(),
-            settings: RwLock::new(self.settings),
+            settings: RwLock::new(Arc::new(self.settings)),
             tokens: Mutex::new(Tokens::default()),
             role,
             v1: self.v1,
@@ -490,10 +490,10 @@ impl ServerHandle {
             .settings
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        let mut next = guard.clone();
+        let mut next = ImdsSettings::clone(&guard);
         change(&mut next);
         next.validate()?;
-        *guard = next;
+        *guard = Arc::new(next);
         Ok(())
     }
 
@@ -584,7 +584,8 @@ impl Tokens {
 
 struct ImdsApp {
     started: Timestamp,
-    settings: RwLock<ImdsSettings>,
+    /// Shared, not copied, by each request: an update swaps in a new value.
+    settings: RwLock<Arc<ImdsSettings>>,
     tokens: Mutex<Tokens>,
     role: Arc<dyn CredentialSource>,
     v1: Option<Arc<dyn CredentialSource>>,
@@ -679,10 +680,12 @@ fn token_ttl(headers: &hyper::HeaderMap) -> Option<u32> {
 
 impl ImdsApp {
     fn settings(&self) -> ImdsSettings {
-        self.settings
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        ImdsSettings::clone(&self.current_settings())
+    }
+
+    /// The settings in force, without copying them.
+    fn current_settings(&self) -> Arc<ImdsSettings> {
+        Arc::clone(&self.settings.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     fn source(&self, set: CredentialSet) -> &dyn CredentialSource {
@@ -742,9 +745,9 @@ impl ImdsApp {
             ("Token", Val::Str(&c.session_token)),
             ("Expiration", Val::Str(&exp)),
         ];
-        let account = c.account_id.clone().unwrap_or_else(|| s.account_id.clone());
+        let account = c.account_id.as_deref().unwrap_or(&s.account_id);
         if s.include_account_id {
-            fields.push(("AccountId", Val::Str(&account)));
+            fields.push(("AccountId", Val::Str(account)));
         }
         imds_pretty(&fields)
     }
@@ -927,7 +930,7 @@ impl ImdsApp {
 
 impl App for ImdsApp {
     fn respond(&self, req: &RequestView<'_>, now: Timestamp) -> Reply {
-        let s = self.settings();
+        let s = self.current_settings();
         if !s.peers.allows(req.peer) {
             return error(StatusCode::FORBIDDEN, AuthCheck::NotChecked);
         }
@@ -1147,7 +1150,7 @@ mod tests {
     fn app(settings: ImdsSettings) -> ImdsApp {
         ImdsApp {
             started: Timestamp::UNIX_EPOCH,
-            settings: RwLock::new(settings),
+            settings: RwLock::new(Arc::new(settings)),
             tokens: Mutex::new(Tokens::default()),
             role: Arc::new(Rotating::new(Rotation::default())),
             v1: None,

@@ -13,30 +13,61 @@ pub(crate) enum Val<'a> {
     Null,
 }
 
-fn value(v: Val<'_>) -> String {
+/// Appends `v` as JSON. Serialising a `str` into memory cannot fail; were it to, the value
+/// would read `""`.
+fn push_value(out: &mut Vec<u8>, v: Val<'_>) {
     match v {
-        // Serialising a `str` cannot fail.
-        Val::Str(s) => serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned()),
-        Val::Null => "null".to_owned(),
+        Val::Str(s) => {
+            let mark = out.len();
+            if serde_json::to_writer(&mut *out, s).is_err() {
+                out.truncate(mark);
+                out.extend_from_slice(b"\"\"");
+            }
+        }
+        Val::Null => out.extend_from_slice(b"null"),
     }
+}
+
+/// Writes `fields` between `open` and `close`, each as `key sep value`, joined by `join`, into
+/// one buffer (a document is written once per request: no string per field).
+fn write_object(
+    fields: &[(&str, Val<'_>)],
+    [open, sep, join, close]: [&str; 4],
+    indent: &str,
+) -> String {
+    let room = fields.iter().fold(64usize, |n, (k, v)| {
+        let v = match v {
+            Val::Str(s) => s.len(),
+            Val::Null => 4,
+        };
+        n.saturating_add(k.len())
+            .saturating_add(v)
+            .saturating_add(16)
+    });
+    let mut out = Vec::with_capacity(room);
+    out.extend_from_slice(open.as_bytes());
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(join.as_bytes());
+        }
+        out.extend_from_slice(indent.as_bytes());
+        push_value(&mut out, Val::Str(k));
+        out.extend_from_slice(sep.as_bytes());
+        push_value(&mut out, *v);
+    }
+    out.extend_from_slice(close.as_bytes());
+    // Only UTF-8 went in: the separators, and serde_json's output for `str`s.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// `{\n  "Key" : "value",\n  …\n}` with no trailing newline.
 pub(crate) fn imds_pretty(fields: &[(&str, Val<'_>)]) -> String {
-    let body: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| format!("  {} : {}", value(Val::Str(k)), value(*v)))
-        .collect();
-    format!("{{\n{}\n}}", body.join(",\n"))
+    write_object(fields, ["{\n", " : ", ",\n", "\n}"], "  ")
 }
 
 /// `{"Key":"value",…}`.
 pub(crate) fn compact(fields: &[(&str, Val<'_>)]) -> String {
-    let body: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| format!("{}:{}", value(Val::Str(k)), value(*v)))
-        .collect();
-    format!("{{{}}}", body.join(","))
+    write_object(fields, ["{", ":", ",", "}"], "")
 }
 
 #[cfg(test)]

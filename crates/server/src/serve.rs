@@ -320,10 +320,21 @@ struct Conn {
     peer: SocketAddr,
     id: u64,
     requests: AtomicU32,
+    /// IPv6 proper (hop limit `IPV6_UNICAST_HOPS`) rather than IPv4 (`IP_TTL`), decided once
+    /// from the peer's address instead of a `getsockname` per request.
+    v6: bool,
     default_ttl: Option<u32>,
     ttl_changed: AtomicBool,
+    /// The hop limit last read back from the socket with `getsockopt` (at the start, and after
+    /// every change this server made); [`NO_TTL`] when the read failed. Only this server changes
+    /// the socket's hop limit, so the value stays true until the next change, and a request
+    /// that changes nothing costs no system call to record it.
+    ttl_read: AtomicU32,
     kill: Notify,
 }
+
+/// [`Conn::ttl_read`] when `getsockopt` failed.
+const NO_TTL: u32 = u32::MAX;
 
 impl Conn {
     /// Puts the TTL back after a token PUT answered on this connection.
@@ -331,8 +342,20 @@ impl Conn {
         if self.ttl_changed.swap(false, Ordering::AcqRel)
             && let Some(ttl) = self.default_ttl
         {
-            let _ = set_hop_limit(&self.stream, ttl);
+            let _ = set_hop_limit(&self.stream, self.v6, ttl);
+            self.read_back_ttl();
         }
+    }
+
+    /// Reads the socket's hop limit with `getsockopt` and remembers it.
+    fn read_back_ttl(&self) {
+        let ttl = hop_limit(&self.stream, self.v6).unwrap_or(NO_TTL);
+        self.ttl_read.store(ttl, Ordering::Release);
+    }
+
+    /// The socket's hop limit as last read back.
+    fn socket_ttl(&self) -> Option<u32> {
+        Some(self.ttl_read.load(Ordering::Acquire)).filter(|&t| t != NO_TTL)
     }
 
     /// Ends the connection without (further) answer: with an RST when `reset`, else a FIN.
@@ -380,13 +403,19 @@ async fn serve_connection(
     app: Arc<dyn App>,
 ) {
     let stream = Arc::new(stream);
+    // An accepted socket has its listener's family; on a dual-stack listener an IPv4 client
+    // shows as a mapped address and its socket's hop limit is `IP_TTL`.
+    let v6 = matches!(peer, SocketAddr::V6(a) if a.ip().to_ipv4_mapped().is_none());
+    let default_ttl = hop_limit(&stream, v6).ok();
     let conn = Arc::new(Conn {
-        default_ttl: hop_limit(&stream).ok(),
+        default_ttl,
         stream: stream.clone(),
         peer,
         id,
         requests: AtomicU32::new(0),
+        v6,
         ttl_changed: AtomicBool::new(false),
+        ttl_read: AtomicU32::new(default_ttl.unwrap_or(NO_TTL)),
         kill: Notify::new(),
     });
     let for_service = conn.clone();
@@ -434,7 +463,7 @@ async fn handle(
         elapsed: common.started.elapsed(),
         method: parts.method.as_str().to_owned(),
         path: target,
-        version: format!("{:?}", parts.version),
+        version: version_text(parts.version).to_owned(),
         headers: redact_headers(&parts.headers),
         auth: AuthCheck::NotChecked,
         outcome: Outcome::Pending,
@@ -484,7 +513,7 @@ async fn handle(
     let reply = match plan.fault {
         Some(f @ (Fault::Stall | Fault::Reset | Fault::Close)) => {
             record.outcome = Outcome::Fault { fault: f.kind() };
-            record.socket_ttl = hop_limit(&conn.stream).ok();
+            record.socket_ttl = conn.socket_ttl();
             finish(&common, record);
             if f == Fault::Stall {
                 return conn.stall().await;
@@ -498,12 +527,13 @@ async fn handle(
     };
     record.auth = reply.auth;
     if let Some(ttl) = reply.set_ttl {
-        match set_hop_limit(&conn.stream, ttl) {
+        match set_hop_limit(&conn.stream, conn.v6, ttl) {
             Ok(()) => conn.ttl_changed.store(true, Ordering::Release),
             Err(e) => tracing::warn!(connection = conn.id, error = %e, "could not set the IP TTL"),
         }
+        conn.read_back_ttl();
     }
-    record.socket_ttl = hop_limit(&conn.stream).ok();
+    record.socket_ttl = conn.socket_ttl();
 
     match plan.fault {
         Some(Fault::TruncatedBody) => {
@@ -548,26 +578,33 @@ async fn handle(
     }
 }
 
-/// Whether the connection is IPv6 proper (not an IPv4 peer on a dual-stack socket), whose
-/// hop limit is `IPV6_UNICAST_HOPS` rather than `IP_TTL`.
-fn is_ipv6(stream: &TcpStream) -> bool {
-    matches!(stream.local_addr(), Ok(SocketAddr::V6(a)) if a.ip().to_ipv4_mapped().is_none())
-}
-
-/// The hop limit of packets sent on this connection: `IP_TTL`, or `IPV6_UNICAST_HOPS`.
-fn hop_limit(stream: &TcpStream) -> io::Result<u32> {
-    if is_ipv6(stream) {
+/// The hop limit of packets sent on this connection: `IP_TTL`, or `IPV6_UNICAST_HOPS` when `v6`
+/// (IPv6 proper, not an IPv4 peer on a dual-stack socket).
+fn hop_limit(stream: &TcpStream, v6: bool) -> io::Result<u32> {
+    if v6 {
         socket2::SockRef::from(stream).unicast_hops_v6()
     } else {
         stream.ttl()
     }
 }
 
-fn set_hop_limit(stream: &TcpStream, hops: u32) -> io::Result<()> {
-    if is_ipv6(stream) {
+fn set_hop_limit(stream: &TcpStream, v6: bool, hops: u32) -> io::Result<()> {
+    if v6 {
         socket2::SockRef::from(stream).set_unicast_hops_v6(hops)
     } else {
         stream.set_ttl(hops)
+    }
+}
+
+/// `HTTP/1.1` and the like, as `Debug` writes them, without going through the formatter.
+fn version_text(v: hyper::Version) -> &'static str {
+    match v {
+        hyper::Version::HTTP_09 => "HTTP/0.9",
+        hyper::Version::HTTP_10 => "HTTP/1.0",
+        hyper::Version::HTTP_11 => "HTTP/1.1",
+        hyper::Version::HTTP_2 => "HTTP/2.0",
+        hyper::Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/?",
     }
 }
 
