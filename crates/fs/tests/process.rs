@@ -61,7 +61,27 @@ fn quote(p: &Path) -> String {
     format!("'{}'", p.display())
 }
 
+/// Runs `cmd` as profile `dev`'s `credential_process`.
+///
+/// The tests run in parallel threads, each writing its scripts and then executing them: a
+/// sibling test that forks while this one's script is still open for writing holds that file
+/// descriptor in its child until the child execs, and Linux refuses to execute a file open for
+/// writing (`ETXTBSY`). That is a property of the test harness, not of the runner, so only
+/// that error is retried here, for a short while.
 fn run(cmd: &str) -> Result<OwnedProcessCredentials, ProcessError> {
+    for _ in 0..50 {
+        match run_credential_process("dev", cmd, &ProcessOptions::default()) {
+            Err(ProcessError {
+                kind:
+                    ProcessErrorKind::Spawn {
+                        kind: std::io::ErrorKind::ExecutableFileBusy,
+                        ..
+                    },
+                ..
+            }) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            other => return other,
+        }
+    }
     run_credential_process("dev", cmd, &ProcessOptions::default())
 }
 
