@@ -130,10 +130,14 @@
 //! the last (the parse notes where they lie), jumping from line start to line start and looking
 //! only at lines that start with `[`; in botocore's dialect the walk stops at the first section
 //! with the name unless the parse saw another section mapping to the same name. For a plain
-//! file the parse also records where its first 64 headers are and on which lines (512 bytes of
+//! file the parse also records where its first 64 headers are, their line numbers, where each
+//! header line ends, what kind of section each opens and where its name starts (898 bytes of
 //! the `ProfileFile`), so walking its sections jumps straight from one to the next, with no
-//! search and no line counting, and only a bigger file's later headers are searched for.
-//! Walking every profile ([`ProfileFile::profiles`]) is linear too, unless more than eight
+//! search, no line counting and no classification of names, and only a bigger file's later
+//! headers are searched for. Listing a plain file's section splits each option line with one
+//! word-at-a-time scan (the delimiter, then the line end), and when the parse saw that every
+//! option line is spelt `key = value` it takes the key and value from those two positions
+//! alone. Walking every profile ([`ProfileFile::profiles`]) is linear too, unless more than eight
 //! sections share their name with another one (botocore keeps the last of them, the SDK merges
 //! them), where it may become quadratic.
 //!
@@ -312,17 +316,25 @@ pub struct ProfileFile<'a> {
     heads: Heads,
 }
 
-/// How many section headers a [`ProfileFile`] of a plain file remembers (512 bytes): more than
-/// nearly every real file has. A walk over the sections of a bigger file looks for the
-/// headers after these in the text.
+/// How many section headers a [`ProfileFile`] of a plain file remembers (about 900 bytes):
+/// more than nearly every real file has. A walk over the sections of a bigger file looks for
+/// the headers after these in the text.
 pub(crate) const HEADS: usize = 64;
 
-/// The offsets and line numbers of a plain file's first [`HEADS`] headers, in file order,
-/// recorded by the parse: walking the sections then costs no search and no line counting.
+/// The offsets, line numbers, line ends and names of a plain file's first [`HEADS`] headers,
+/// in file order, recorded by the parse: walking the sections then costs no search, no line
+/// counting and no classification of names.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Heads {
     pub(crate) offs: [u32; HEADS],
     pub(crate) lines: [u32; HEADS],
+    /// The `\n` ending each header line (or the text's length).
+    pub(crate) ends: [u32; HEADS],
+    /// Each header's [`Category`] (as `category as u8`), or 0 for a section that is none.
+    pub(crate) kinds: [u8; HEADS],
+    /// Where each header's name starts, counted from the byte after its `[` (past `profile `
+    /// and the like).
+    pub(crate) skips: [u8; HEADS],
     /// How many are recorded.
     pub(crate) len: u8,
     /// Whether they are all of the file's headers.
@@ -334,6 +346,9 @@ impl Default for Heads {
         Heads {
             offs: [0; HEADS],
             lines: [0; HEADS],
+            ends: [0; HEADS],
+            kinds: [0; HEADS],
+            skips: [0; HEADS],
             len: 0,
             complete: false,
         }
@@ -349,22 +364,43 @@ impl fmt::Debug for Heads {
     }
 }
 
+/// A header as the parse records it in [`Heads`].
+#[derive(Clone, Copy)]
+pub(crate) struct HeadEntry {
+    pub(crate) off: usize,
+    pub(crate) line: u32,
+    /// The `\n` ending its line (or the text's length).
+    pub(crate) end: usize,
+    /// Its category, and where its name starts past the `[` (`None`: no category).
+    pub(crate) named: Option<(Category, u8)>,
+}
+
 impl Heads {
-    /// Records the header at `off`, numbered `line`; `false` once the table is full.
+    /// Records a header; `false` once the table is full (or an offset does not fit).
     #[inline]
-    pub(crate) fn push(&mut self, off: usize, line: u32) -> bool {
+    pub(crate) fn push(&mut self, e: HeadEntry) -> bool {
         let i = usize::from(self.len);
-        match (self.offs.get_mut(i), u32::try_from(off)) {
-            (Some(o), Ok(off)) => {
-                *o = off;
-                if let Some(l) = self.lines.get_mut(i) {
-                    *l = line;
-                }
-                self.len = self.len.saturating_add(1);
-                true
-            }
-            _ => false,
-        }
+        let (Ok(off), Ok(end)) = (u32::try_from(e.off), u32::try_from(e.end)) else {
+            return false;
+        };
+        let (Some(o), Some(l), Some(z), Some(k), Some(s)) = (
+            self.offs.get_mut(i),
+            self.lines.get_mut(i),
+            self.ends.get_mut(i),
+            self.kinds.get_mut(i),
+            self.skips.get_mut(i),
+        ) else {
+            return false;
+        };
+        *o = off;
+        *l = e.line;
+        *z = end;
+        (*k, *s) = match e.named {
+            Some((c, skip)) => (c as u8, skip),
+            None => (0, 0),
+        };
+        self.len = self.len.saturating_add(1);
+        true
     }
 
     /// The recorded header `i`: its offset and line.
@@ -374,6 +410,26 @@ impl Heads {
             return None;
         }
         Some((*self.offs.get(i)? as usize, *self.lines.get(i)?))
+    }
+
+    /// The recorded header `i`, whole.
+    #[inline]
+    fn entry(&self, i: usize) -> Option<HeadEntry> {
+        if i >= usize::from(self.len) {
+            return None;
+        }
+        let named = match *self.kinds.get(i)? {
+            1 => Some(Category::Profile),
+            2 => Some(Category::SsoSession),
+            3 => Some(Category::Services),
+            _ => None,
+        };
+        Some(HeadEntry {
+            off: *self.offs.get(i)? as usize,
+            line: *self.lines.get(i)?,
+            end: *self.ends.get(i)? as usize,
+            named: named.map(|c| (c, self.skips.get(i).copied().unwrap_or(0))),
+        })
     }
 
     /// The index of the first recorded header at or after `off`.
@@ -408,6 +464,8 @@ pub(crate) struct FileInfo<'a> {
     plain: bool,
     /// botocore, plain files: every option name is ASCII (lowercased in ASCII on the way out).
     ascii_keys: bool,
+    /// botocore, plain files: every option line is spelt `key = value` (see `plain`).
+    spaced: bool,
 }
 
 impl<'a> FileInfo<'a> {
@@ -547,6 +605,7 @@ impl<'a> ProfileFile<'a> {
                 unique_keys: false,
                 plain: false,
                 ascii_keys: false,
+                spaced: false,
             },
             notable: Notable::default(),
             spans: Spans::default(),
@@ -565,6 +624,7 @@ impl<'a> ProfileFile<'a> {
                 let info = &mut file.info;
                 info.plain = s.plain;
                 info.ascii_keys = s.ascii_keys;
+                info.spaced = s.spaced;
                 info.fast = s.fast;
                 info.lf_only = s.lf_only;
                 info.plain_names = s.plain_names;
@@ -663,9 +723,19 @@ impl<'a> ProfileFile<'a> {
     /// Header `i` of the parse's table (a plain file's: `[name]` ends its line).
     #[inline]
     fn table_header(&self, i: usize) -> Option<Header<'a>> {
-        let (off, line) = self.heads.get(i)?;
-        let name = plain::header_name_at(self.info.src, off);
-        Some(self.botocore_header(botocore::Block { off, line, name }))
+        let e = self.heads.entry(i)?;
+        let src = self.info.src;
+        let named = e.named.map(|(category, skip)| {
+            let from = e.off.wrapping_add(1).wrapping_add(usize::from(skip));
+            let name = src.get(from..e.end.wrapping_sub(1)).unwrap_or("");
+            (category, Text::new(TextRepr::Plain(name), e.line))
+        });
+        Some(Header {
+            off: e.off,
+            line: e.line,
+            named,
+            body: e.end.wrapping_add(1).min(src.len()),
+        })
     }
 
     /// The header scan after the last header of the parse's table.
@@ -705,6 +775,7 @@ impl<'a> ProfileFile<'a> {
         Header {
             off: b.off,
             line: b.line,
+            body: 0,
             named: class
                 .category()
                 .map(|(c, n)| (c, Text::new(TextRepr::Plain(n), b.line))),
@@ -732,6 +803,7 @@ impl<'a> ProfileFile<'a> {
             off: b.off,
             line: b.line,
             named,
+            body: 0,
         }
     }
 
@@ -773,10 +845,12 @@ impl<'a> ProfileFile<'a> {
             Dialect::Sdk => matching.next()?,
         };
         let (_, name) = header.named?;
-        Some(self.section(header.off, header.line, category, name))
+        Some(self.section(&header, category, name))
     }
 
-    fn section(&self, off: usize, line: u32, category: Category, name: Text<'a>) -> Section<'a> {
+    #[inline]
+    fn section(&self, header: &Header<'a>, category: Category, name: Text<'a>) -> Section<'a> {
+        let (off, line) = (header.off, header.line);
         let merged = match self.info.dialect {
             Dialect::Botocore => false,
             Dialect::Sdk => {
@@ -794,6 +868,7 @@ impl<'a> ProfileFile<'a> {
             file: self.info,
             off,
             line,
+            body: u32::try_from(header.body).unwrap_or(0),
             category,
             name,
             merged,
@@ -838,6 +913,8 @@ struct Header<'a> {
     line: u32,
     /// The category and decoded name, for sections that are profiles, SSO sessions or services.
     named: Option<(Category, Text<'a>)>,
+    /// Plain files: where the line after the header starts (0: not known).
+    body: usize,
 }
 
 /// The profiles (or SSO sessions, or services) of a file; see [`ProfileFile::profiles`].
@@ -867,6 +944,8 @@ enum Walk<'a> {
     Table(usize),
     /// Either dialect's header scan.
     Blocks(BlockIter<'a>),
+    /// Past the last header of the category.
+    Done,
 }
 
 /// Either dialect's header scan.
@@ -918,6 +997,7 @@ impl<'a> Sections<'a> {
                     Some(file.botocore_header(blocks.next()?))
                 }
                 Walk::Blocks(BlockIter::Sdk(blocks)) => Some(file.sdk_header(blocks.next()?)),
+                Walk::Done => None,
             };
         }
     }
@@ -927,11 +1007,63 @@ impl<'a> Iterator for Sections<'a> {
     type Item = Section<'a>;
 
     fn next(&mut self) -> Option<Section<'a>> {
+        if let Walk::Table(i) = &mut self.walk {
+            // A plain file's recorded headers: category, name and body are in the table.
+            let file = &self.file;
+            let heads = &file.heads;
+            let code = self.category as u8;
+            while *i < usize::from(heads.len) {
+                let k = *i;
+                *i = k.wrapping_add(1);
+                let (Some(&off), Some(&kind)) = (heads.offs.get(k), heads.kinds.get(k)) else {
+                    break;
+                };
+                let off = off as usize;
+                if off > self.last {
+                    self.walk = Walk::Done;
+                    return None;
+                }
+                if kind != code {
+                    continue;
+                }
+                if file.info.dialect == Dialect::Botocore
+                    && !file.notable.overflow
+                    && !file.notable.contains(off)
+                {
+                    // Unique (the usual case): the section straight from the table's columns.
+                    let (Some(&line), Some(&end), Some(&skip)) =
+                        (heads.lines.get(k), heads.ends.get(k), heads.skips.get(k))
+                    else {
+                        break;
+                    };
+                    let src = file.info.src;
+                    let end = end as usize;
+                    let from = off.wrapping_add(1).wrapping_add(usize::from(skip));
+                    let name = src.get(from..end.wrapping_sub(1)).unwrap_or("");
+                    return Some(Section {
+                        file: file.info,
+                        off,
+                        line,
+                        body: u32::try_from(end.wrapping_add(1).min(src.len())).unwrap_or(0),
+                        category: self.category,
+                        name: Text::new(TextRepr::Plain(name), line),
+                        merged: false,
+                    });
+                }
+                let header = file.table_header(k)?;
+                let Some((category, name)) = header.named else {
+                    continue;
+                };
+                let unique = !file.notable.overflow && !file.notable.contains(off);
+                if unique || file.is_last_of_its_name(&header) {
+                    return Some(file.section(&header, category, name));
+                }
+            }
+        }
         loop {
             let header = self.next_header()?;
             if header.off > self.last {
-                // Done: no header is at or before offset 0 after this one.
-                self.walk = Walk::Blocks(self.file.blocks_from(self.file.info.src.len(), 1));
+                self.walk = Walk::Done;
                 return None;
             }
             let Some((category, name)) = header.named else {
@@ -946,7 +1078,7 @@ impl<'a> Iterator for Sections<'a> {
                 Dialect::Sdk => file.is_first_of_its_name(&header),
             };
             if keep {
-                return Some(file.section(header.off, header.line, category, name));
+                return Some(file.section(&header, category, name));
             }
         }
     }
@@ -967,6 +1099,8 @@ pub struct Section<'a> {
     file: FileInfo<'a>,
     off: usize,
     line: u32,
+    /// Plain files: where the line after the header starts (0: not known).
+    body: u32,
     category: Category,
     name: Text<'a>,
     /// Sdk: later sections with the same name merge into this one.
@@ -1029,23 +1163,50 @@ impl<'a> Section<'a> {
     /// Every option, each once: in botocore's dialect the section's own options in file order,
     /// then the `[DEFAULT]` options it does not set (configparser's order); in the SDK's, the
     /// last definition of each key among the merged sections.
+    #[inline]
     pub fn properties(&self) -> Properties<'a> {
+        let file = &self.file;
+        if file.plain {
+            // A plain file has no `[DEFAULT]`: the section's own options are all there is.
+            return Properties {
+                inner: PropInner::Plain {
+                    options: if self.body != 0 {
+                        plain::PlainOptions::at(
+                            file.src,
+                            self.body as usize,
+                            self.line.saturating_add(1),
+                        )
+                    } else {
+                        plain::PlainOptions::new(file.src, self.off, self.line)
+                    }
+                    .spaced(file.spaced),
+                    ascii_keys: file.ascii_keys,
+                },
+            };
+        }
+        self.general_properties()
+    }
+
+    /// [`Section::properties`] of a section that is not in a plain file (kept out of line: the
+    /// plain variant is built in place by the caller).
+    #[inline(never)]
+    fn general_properties(&self) -> Properties<'a> {
+        let file = &self.file;
         Properties {
-            section: *self,
-            own_keys: KeyFilter::default(),
-            #[cfg(test)]
-            confirmations: 0,
-            #[cfg(test)]
-            defaults_read: 0,
-            state: match self.file.dialect {
-                Dialect::Botocore if self.file.plain => {
-                    PropState::Plain(plain::PlainOptions::new(self.file.src, self.off, self.line))
-                }
-                Dialect::Botocore => {
-                    PropState::Own(botocore::Options::new(self.file.src, self.off, self.line))
-                }
-                Dialect::Sdk => PropState::Sdk(SdkProps::new(*self)),
-            },
+            inner: PropInner::General(GeneralProps {
+                section: *self,
+                own_keys: KeyFilter::default(),
+                #[cfg(test)]
+                confirmations: 0,
+                #[cfg(test)]
+                defaults_read: 0,
+                state: match file.dialect {
+                    Dialect::Botocore => {
+                        PropState::Own(botocore::Options::new(file.src, self.off, self.line))
+                    }
+                    Dialect::Sdk => PropState::Sdk(SdkProps::new(*self)),
+                },
+            }),
         }
     }
 
@@ -1125,6 +1286,29 @@ impl<'a> Iterator for SdkProps<'a> {
 /// The options of a section; see [`Section::properties`].
 #[derive(Debug, Clone)]
 pub struct Properties<'a> {
+    inner: PropInner<'a>,
+}
+
+#[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "no allocator to box the general iterator in; a plain file's sections build the small variant in place"
+)]
+enum PropInner<'a> {
+    /// botocore, a section of a plain file (which has no `[DEFAULT]`): its own options, read
+    /// the cheap way, with nothing else to carry.
+    Plain {
+        options: plain::PlainOptions<'a>,
+        /// Every option name of the file is ASCII (lowercased in ASCII on the way out).
+        ascii_keys: bool,
+    },
+    /// Any other section.
+    General(GeneralProps<'a>),
+}
+
+/// The options of a section of a file that is not plain, or of the SDK's dialect.
+#[derive(Debug, Clone)]
+struct GeneralProps<'a> {
     section: Section<'a>,
     /// botocore, in a file with `[DEFAULT]`: the section's own keys, to tell which `[DEFAULT]`
     /// keys it overrides.
@@ -1137,6 +1321,17 @@ pub struct Properties<'a> {
     #[cfg(test)]
     defaults_read: usize,
     state: PropState<'a>,
+}
+
+#[cfg(test)]
+impl Properties<'_> {
+    /// The general iterator's counters (confirmations, `[DEFAULT]` options read), for tests.
+    fn counters(&self) -> (usize, usize) {
+        match &self.inner {
+            PropInner::General(g) => (g.confirmations, g.defaults_read),
+            PropInner::Plain { .. } => (0, 0),
+        }
+    }
 }
 
 /// A set of option-name hashes that may answer "maybe" for a name not in it, never "no" for
@@ -1174,8 +1369,6 @@ impl KeyFilter {
 enum PropState<'a> {
     /// botocore: the section's own options.
     Own(botocore::Options<'a>),
-    /// botocore: the options of a section of a plain file (which has no `[DEFAULT]`).
-    Plain(plain::PlainOptions<'a>),
     /// botocore: the `[DEFAULT]` options, each kept when the section does not set it.
     Defaults(botocore::DefaultOptions<'a>),
     /// Sdk: the merged properties; each is kept when no later one has its key.
@@ -1183,7 +1376,7 @@ enum PropState<'a> {
     Done,
 }
 
-impl<'a> Properties<'a> {
+impl GeneralProps<'_> {
     /// botocore: whether the section sets `key` itself (a `[DEFAULT]` key it overrides).
     fn overrides(&mut self, key: &str) -> bool {
         if !self.own_keys.may_contain(botocore::key_hash(key)) {
@@ -1201,23 +1394,38 @@ impl<'a> Properties<'a> {
 impl<'a> Iterator for Properties<'a> {
     type Item = Property<'a>;
 
+    #[inline]
+    fn next(&mut self) -> Option<Property<'a>> {
+        match &mut self.inner {
+            PropInner::Plain {
+                options,
+                ascii_keys,
+            } => {
+                let o = options.next()?;
+                let key = if *ascii_keys {
+                    // Python's lowercasing of ASCII is ASCII lowercasing.
+                    TextRepr::LowerAscii(o.key)
+                } else {
+                    TextRepr::LowerPy(o.key)
+                };
+                Some(Property {
+                    key: Text::new(key, o.line),
+                    value: Value::botocore_in(options.src(), &o, true),
+                })
+            }
+            PropInner::General(g) => g.next(),
+        }
+    }
+}
+
+impl<'a> Iterator for GeneralProps<'a> {
+    type Item = Property<'a>;
+
+    #[inline]
     fn next(&mut self) -> Option<Property<'a>> {
         let src = self.section.file.src;
         loop {
             match &mut self.state {
-                PropState::Plain(opts) => {
-                    let o = opts.next()?;
-                    let key = if self.section.file.ascii_keys {
-                        // Python's lowercasing of ASCII is ASCII lowercasing.
-                        TextRepr::LowerAscii(o.key)
-                    } else {
-                        TextRepr::LowerPy(o.key)
-                    };
-                    return Some(Property {
-                        key: Text::new(key, o.line),
-                        value: Value::botocore(src, &o),
-                    });
-                }
                 PropState::Own(opts) => match opts.next() {
                     Some(o) => {
                         if self.section.file.defaults.is_some() {

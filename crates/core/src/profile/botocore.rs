@@ -653,6 +653,9 @@ pub(crate) struct Elements<'a> {
     src: &'a str,
     pos: usize,
     left: u32,
+    /// The file is plain (`super::plain`): lines end in `\n` and are stripped where they are
+    /// ASCII, so they can be read without the general line and white-space rules.
+    plain: bool,
 }
 
 impl<'a> Elements<'a> {
@@ -661,6 +664,17 @@ impl<'a> Elements<'a> {
             src,
             pos: cont,
             left: elems,
+            plain: false,
+        }
+    }
+
+    /// The elements of a value in a plain file.
+    pub(crate) fn plain(src: &'a str, cont: usize, elems: u32) -> Self {
+        Elements {
+            src,
+            pos: cont,
+            left: elems,
+            plain: true,
         }
     }
 }
@@ -673,9 +687,15 @@ impl<'a> Iterator for Elements<'a> {
             return None;
         }
         loop {
-            let (raw, next) = next_line(self.src, self.pos)?;
-            self.pos = next;
-            let text = py_strip(raw);
+            let text = if self.plain {
+                let (a, z, next) = super::plain::element_at(self.src.as_bytes(), self.pos)?;
+                self.pos = next;
+                self.src.get(a..z)?
+            } else {
+                let (raw, next) = next_line(self.src, self.pos)?;
+                self.pos = next;
+                py_strip(raw)
+            };
             if text.starts_with('#') || text.starts_with(';') {
                 continue;
             }
@@ -716,8 +736,14 @@ pub(crate) fn classify_config(name: &str) -> Option<(Category, &str, bool)> {
 /// The prefix a config section name starts with, and its category.
 #[inline]
 fn prefix_of(name: &str) -> Option<(Category, &'static str)> {
+    prefix_of_bytes(name.as_bytes())
+}
+
+/// [`prefix_of`] on bytes: also used on the bytes after a header's `[` (the text goes on past
+/// the name; a prefix found there is the name's when the name is longer than it).
+#[inline(always)]
+pub(crate) fn prefix_of_bytes(b: &[u8]) -> Option<(Category, &'static str)> {
     // Fixed-size comparisons, which compile to a load and a compare (no `memcmp` call).
-    let b = name.as_bytes();
     if b.first_chunk::<7>() == Some(b"profile") {
         Some((Category::Profile, "profile"))
     } else if b.first_chunk::<11>() == Some(b"sso-session") {
@@ -733,7 +759,7 @@ fn prefix_of(name: &str) -> Option<(Category, &'static str)> {
 /// category prefix, and the usual spelling `prefix NAME` (one space, a NAME free of shlex's
 /// separators, quotes and backslashes, which splits into exactly those two words). `None`
 /// when shlex must split the name.
-#[inline]
+#[inline(always)]
 pub(crate) fn classify_plain(name: &str) -> Option<Option<(Category, &str, bool)>> {
     let Some((category, prefix)) = prefix_of(name) else {
         return Some((name == "default").then_some((Category::Profile, name, false)));
@@ -944,6 +970,10 @@ pub(crate) struct Summary {
     pub(crate) plain: bool,
     /// Every option name is ASCII (known for plain files only).
     pub(crate) ascii_keys: bool,
+    /// Every option line is spelt `key = value` (known for plain files only): one space on
+    /// each side of the delimiter, none at the end, so the listing splits lines without
+    /// looking at white space.
+    pub(crate) spaced: bool,
 }
 
 /// The option being read during validation, for the nested-block check.
@@ -1063,19 +1093,40 @@ impl OpenBlock {
 #[derive(Default)]
 pub(crate) struct Order<'a> {
     prev: Option<&'a [u8]>,
+    /// The previous name's first sixteen bytes, big-endian, when it has sixteen.
+    prev_key: Option<u128>,
     not_bytewise: bool,
     not_shortlex: bool,
 }
 
 impl<'a> Order<'a> {
     /// Takes the next name.
+    #[inline]
     pub(crate) fn next(&mut self, name: &'a str) {
         let name = name.as_bytes();
+        let key = name.first_chunk::<16>().map(|c| u128::from_be_bytes(*c));
         if let Some(prev) = self.prev {
-            self.not_bytewise |= prev >= name;
-            self.not_shortlex |= (prev.len(), prev) >= (name.len(), name);
+            // `prev >= name`, settled by the first sixteen bytes when both names have them
+            // and they differ (header names often differ there already): no `memcmp`.
+            let not_less = || match (self.prev_key, key) {
+                (Some(p), Some(k)) if p != k => p > k,
+                _ => prev >= name,
+            };
+            // Each flag stays set once set, so a settled one costs no more comparisons; the
+            // shortlex one compares bytes only between names of one length.
+            if !self.not_shortlex {
+                self.not_shortlex = match prev.len().cmp(&name.len()) {
+                    core::cmp::Ordering::Less => false,
+                    core::cmp::Ordering::Greater => true,
+                    core::cmp::Ordering::Equal => not_less(),
+                };
+            }
+            if !self.not_bytewise {
+                self.not_bytewise = not_less();
+            }
         }
         self.prev = Some(name);
+        self.prev_key = key;
     }
 
     pub(crate) fn increasing(&self) -> bool {
@@ -1291,6 +1342,7 @@ pub(crate) fn validate(
         spans,
         plain: false,
         ascii_keys: false,
+        spaced: false,
     })
 }
 

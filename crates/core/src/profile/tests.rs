@@ -560,11 +560,11 @@ fn inherited_default_keys_are_listed_in_linear_work() {
         }
         assert_eq!(listed, 3 + defaults - 1);
         assert_eq!(k7, "own");
-        assert_eq!(props.defaults_read, defaults, "[DEFAULT] walked once");
+        let (confirmations, defaults_read) = props.counters();
+        assert_eq!(defaults_read, defaults, "[DEFAULT] walked once");
         assert!(
-            props.confirmations <= 2,
-            "{} walks of the section's options for {defaults} inherited keys",
-            props.confirmations
+            confirmations <= 2,
+            "{confirmations} walks of the section's options for {defaults} inherited keys"
         );
     }
 }
@@ -596,6 +596,25 @@ const PLAIN_CASES: &[&str] = &[
     "[profile a]\nk = \u{a0}v\n",
     "[profile a]\n\u{a0}k = v\n",
     "[profile a]\nk\x1c = v\x0b\n  \x1f cont \x0c\n",
+    // Header spellings at the edges of the one-scan `[prefix NAME]` path.
+    "[profile a]",
+    "[profile a]x]\nk = v\n[services s]]\n",
+    "[profile  a]\nk = v\n",
+    "[profile a b]\nk = v\n",
+    "[profile 'a']\n[profile \"b\"]\n",
+    "[profile ]\nk = v\n",
+    "[profile a\tb]\n",
+    "[profile a\\b]\n",
+    "[profile a\x00]\nk = v\n",
+    "[profilex]\nk = v\n",
+    "[profile a]\r\n",
+    "[profile é]\nk = v\n[sso-session ü]\n",
+    "[services s]\n[sso-session x]\n[profile default]\n[default]\nk = v\n",
+    // Names of sixteen bytes and more, in and out of order, repeated or not.
+    "[profile a-long-name-1]\n[profile a-long-name-0]\n[profile a-long-name-0]\n",
+    "[profile zzzzzzzzzzzzzz]\n[profile aaaaaaaaaaaaaa1]\n[profile zzzzzzzzzzzzzz]\n",
+    "[profile zzzzzzzzzzzzzz]\n[profile aaaaaaaaaaaaaa1]\n[profile zzzzzzzzzzzzzy]\n",
+    "[profile 0123456789abcdef]\n[profile 0123456789abcdeg]\n[profile 0123456789abcdef]\n",
 ];
 
 #[test]
@@ -616,6 +635,7 @@ fn the_plain_reader_agrees_with_the_general_one() {
                 botocore::Summary {
                     plain: false,
                     ascii_keys: false,
+                    spaced: false,
                     ..fast
                 },
                 general,
@@ -623,7 +643,8 @@ fn the_plain_reader_agrees_with_the_general_one() {
             );
             for block in botocore::Blocks::new(text, 0, 1, true) {
                 let general = botocore::Options::new(text, block.off, block.line);
-                let plain = plain::PlainOptions::new(text, block.off, block.line);
+                let plain =
+                    plain::PlainOptions::new(text, block.off, block.line).spaced(fast.spaced);
                 assert!(general.eq(plain), "{text:?}, section at {}", block.off);
             }
             // The header table holds the first headers, where the general scan finds them.
@@ -709,4 +730,64 @@ fn files_with_more_headers_than_the_table_walk_past_it() {
     );
     assert_eq!(get(&plain_file, "p080", "k").unwrap(), "v80");
     assert_eq!(plain_file.profile("p099").unwrap().line(), 500);
+}
+
+/// Every section of `file` in walk order, as `name@line:key@line=value,…;` (values through
+/// their fragments, nested ones through their sub-properties too).
+fn listing<const N: usize>(file: &ProfileFile<'_>) -> HString<N> {
+    let mut out: HString<N> = HString::new();
+    for s in file
+        .profiles()
+        .chain(file.sso_sessions())
+        .chain(file.services())
+    {
+        write!(out, "{}@{}:", s.name(), s.line()).unwrap();
+        for p in s.properties() {
+            write!(out, "{}@{}={}", p.key, p.key.line(), p.value).unwrap();
+            if let Some(subs) = p.value.sub_properties() {
+                for (k, v) in subs {
+                    write!(out, "[{k}={v}]").unwrap();
+                }
+            }
+            out.push(',').unwrap();
+        }
+        out.push(';').unwrap();
+    }
+    out
+}
+
+#[test]
+fn plain_files_list_what_the_general_reader_lists() {
+    // The plain reader's sections come from the parse's header table (category, name, body)
+    // and its options are split without strip loops when every line is `key = value`. The
+    // same text with a `\r\n` at the end is not plain, so the general reader lists it; a line
+    // end there adds no option and changes no value.
+    let mut spaced_files = 0;
+    let mut checked = 0;
+    for text in PLAIN_CASES.iter().copied().chain([
+        "[default]\nregion = r\noutput = json\n[profile a]\nk = v\nempty =\ns3 =\n  x = 1\n",
+        "[profile a]\nk = \n[sso-session s]\nsso_region = x\n[services s]\ns3 =\n  endpoint_url = u\n",
+        "[profile a]\nk =  two spaces\nj=none\nl =v\nm= v\n",
+    ]) {
+        for kind in [CONFIG, CREDS] {
+            let mut s1 = dedup::Scratch::Default;
+            let mut heads = Heads::default();
+            let Some(summary) = plain::validate(text, kind, &mut s1, &mut heads) else {
+                continue;
+            };
+            spaced_files += usize::from(summary.spaced);
+            let plain_file = parse(text, kind, BOTO);
+            assert!(plain_file.info.plain, "{text:?}");
+            let mut general_text: HString<512> = HString::try_from(text).unwrap();
+            general_text.push_str("\r\n").unwrap();
+            let general = parse(&general_text, kind, BOTO);
+            assert!(!general.info.plain, "{text:?}");
+            let a: HString<2048> = listing(&plain_file);
+            let b: HString<2048> = listing(&general);
+            assert_eq!(a, b, "{text:?} as {kind}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked}");
+    assert!(spaced_files >= 4, "{spaced_files}");
 }

@@ -47,6 +47,7 @@ pub struct Text<'a> {
 }
 
 impl<'a> Text<'a> {
+    #[inline]
     pub(crate) fn new(repr: TextRepr<'a>, line: u32) -> Self {
         Text { repr, line }
     }
@@ -103,6 +104,7 @@ impl<'a> Text<'a> {
     }
 
     /// The length of the name in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         match self.repr {
             // ASCII lowercasing keeps the length, and Python's lowercasing of ASCII text too.
@@ -262,12 +264,14 @@ impl<'a> Iterator for TextFragments<'a> {
 pub(crate) enum ValueRepr<'a> {
     /// One slice.
     Single(&'a str),
-    /// botocore: the first line's value, then `elems` continuation elements from `cont`.
+    /// botocore: the first line's value, then `elems` continuation elements from `cont`
+    /// (`plain`: in a plain file).
     Botocore {
         src: &'a str,
         first: &'a str,
         cont: usize,
         elems: u32,
+        plain: bool,
     },
     /// Sdk: the first line's value, then `elems` continuation lines from `cont`.
     Sdk {
@@ -306,7 +310,14 @@ pub struct Value<'a> {
 }
 
 impl<'a> Value<'a> {
+    #[inline]
     pub(crate) fn botocore(src: &'a str, opt: &botocore::Opt<'a>) -> Self {
+        Self::botocore_in(src, opt, false)
+    }
+
+    /// [`Value::botocore`] in a plain file (its continuation lines are read the cheap way).
+    #[inline]
+    pub(crate) fn botocore_in(src: &'a str, opt: &botocore::Opt<'a>, plain: bool) -> Self {
         let repr = if opt.elems == 0 {
             ValueRepr::Single(opt.first)
         } else {
@@ -315,6 +326,7 @@ impl<'a> Value<'a> {
                 first: opt.first,
                 cont: opt.cont,
                 elems: opt.elems,
+                plain,
             }
         };
         Value {
@@ -341,6 +353,7 @@ impl<'a> Value<'a> {
     }
 
     /// The value, when it is one contiguous slice of the input: a value on a single line.
+    #[inline]
     pub fn as_str(&self) -> Option<&'a str> {
         match self.repr {
             ValueRepr::Single(s) => Some(s),
@@ -358,10 +371,8 @@ impl<'a> Value<'a> {
                 first,
                 cont,
                 elems,
-            } => (
-                first,
-                Lines::Botocore(botocore::Elements::new(src, cont, elems)),
-            ),
+                plain,
+            } => (first, Lines::Botocore(elements(src, cont, elems, plain))),
             ValueRepr::Sdk {
                 src,
                 first,
@@ -420,8 +431,9 @@ impl<'a> Value<'a> {
                 first,
                 cont,
                 elems,
+                plain,
             } => first.is_empty().then(|| SubProperties {
-                inner: SubInner::Botocore(botocore::Elements::new(src, cont, elems), None),
+                inner: SubInner::Botocore(elements(src, cont, elems, plain), None),
             }),
             ValueRepr::Sdk {
                 src,
@@ -471,6 +483,15 @@ impl fmt::Debug for Value<'_> {
             }
         }
         f.write_str("\"")
+    }
+}
+
+/// The continuation elements of a botocore value.
+fn elements(src: &str, cont: usize, elems: u32, plain: bool) -> botocore::Elements<'_> {
+    if plain {
+        botocore::Elements::plain(src, cont, elems)
+    } else {
+        botocore::Elements::new(src, cont, elems)
     }
 }
 
