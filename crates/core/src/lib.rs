@@ -16,6 +16,10 @@
 //! | [`imds`] | how the EC2 instance metadata service is configured and asked for role credentials (IMDSv2 token, fallbacks, retries), as a sans-IO state machine | spec §4 |
 //! | [`container`] | which container credentials endpoint is allowed and how it is asked (ECS, EKS Pod Identity), as a sans-IO state machine | spec §6 |
 //! | [`http`] | the requests those machines hand out and the responses and failures they take back; URLs and IP addresses as botocore's Python reads them | spec §4.2, §6 |
+//! | [`chain`] | which source supplies credentials, in botocore's order, with every skipped source's reason; role plans and the STS exchange's retries | spec §0, §1, §8 |
+//! | [`sigv4`] | how a request is signed with AWS Signature Version 4, and how a server checks a signature | spec §8.1 |
+//! | [`sts`] | the STS `AssumeRole` and `AssumeRoleWithWebIdentity` requests, the STS endpoint, and what STS answers | spec §8.1, §8.2, §8.4 |
+//! | [`sso`] | the SSO token cache, the portal's `GetRoleCredentials` and the SSO-OIDC token refresh | spec §8.3 |
 //! | [`buf`] | how output is written into a caller's buffer | |
 //!
 //! "spec §N" refers to the behavioural specification of botocore 1.43.11 the project follows.

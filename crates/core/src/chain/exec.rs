@@ -110,7 +110,7 @@ impl fmt::Debug for Hops<'_> {
     }
 }
 
-/// The role work the walk hands out (see the [module documentation](self)).
+/// The role work the walk hands out (see [`crate::chain`]).
 #[derive(Debug, Clone, Copy)]
 pub struct RoleWork<'a> {
     /// The source: [`Source::AssumeRole`], [`Source::AssumeRoleWithWebIdentity`] or
