@@ -259,30 +259,40 @@ fuzz_target!(|data: &[u8]| {
     let creq = sigv4::canonical_request(&request, input.keys.session_token, input.time, &mut text)
         .unwrap()
         .to_owned();
-    let lines: Vec<&str> = creq.split('\n').collect();
-    assert_eq!(lines[0], input.method.to_ascii_uppercase());
-    let blank = 3 + lines[3..].iter().position(|l| l.is_empty()).unwrap();
-    let mut parsed: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    let mut names = Vec::new();
-    for line in &lines[3..blank] {
-        let (name, value) = line.split_once(':').unwrap();
-        assert!(!parsed.contains_key(name), "{name} listed twice");
-        parsed.insert(
-            name.to_owned(),
-            value.split(',').map(str::to_owned).collect(),
-        );
-        names.push(name);
+    // botocore takes an `X-Amz-Content-SHA256` value as the payload hash verbatim, and so does
+    // credchain: a value with a line break (no client sends one) puts that break into the
+    // canonical request, whose lines then cannot be read back. The signature checks above
+    // and below still hold for it.
+    let raw_hash_breaks_lines = headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case(sigv4::CONTENT_SHA256) && v.contains(['\n', '\r']));
+    let mut signed_line: Option<String> = None;
+    if !raw_hash_breaks_lines {
+        let lines: Vec<&str> = creq.split('\n').collect();
+        assert_eq!(lines[0], input.method.to_ascii_uppercase());
+        let blank = 3 + lines[3..].iter().position(|l| l.is_empty()).unwrap();
+        let mut parsed: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        let mut names = Vec::new();
+        for line in &lines[3..blank] {
+            let (name, value) = line.split_once(':').unwrap();
+            assert!(!parsed.contains_key(name), "{name} listed twice");
+            parsed.insert(
+                name.to_owned(),
+                value.split(',').map(str::to_owned).collect(),
+            );
+            names.push(name);
+        }
+        let expected = expected_headers(&headers, signed.amz_date, token);
+        // Values holding a comma cannot be split back unambiguously: compare joined.
+        let join = |m: &std::collections::BTreeMap<String, Vec<String>>| -> Vec<(String, String)> {
+            m.iter().map(|(k, v)| (k.clone(), v.join(","))).collect()
+        };
+        assert_eq!(join(&parsed), join(&expected), "canonical headers:\n{creq}");
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "not sorted:\n{creq}");
+        assert_eq!(lines[blank + 1], names.join(";"));
+        signed_line = Some(lines[blank + 1].to_owned());
+        assert_eq!(lines.len(), blank + 3, "{creq}");
     }
-    let expected = expected_headers(&headers, signed.amz_date, token);
-    // Values holding a comma cannot be split back unambiguously: compare joined.
-    let join = |m: &std::collections::BTreeMap<String, Vec<String>>| -> Vec<(String, String)> {
-        m.iter().map(|(k, v)| (k.clone(), v.join(","))).collect()
-    };
-    assert_eq!(join(&parsed), join(&expected), "canonical headers:\n{creq}");
-    assert!(names.windows(2).all(|w| w[0] < w[1]), "not sorted:\n{creq}");
-    let signed_line = lines[blank + 1];
-    assert_eq!(signed_line, names.join(";"));
-    assert_eq!(lines.len(), blank + 3, "{creq}");
 
     // The string to sign hashes the canonical request.
     let sts = sigv4::string_to_sign(
@@ -316,7 +326,9 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(auth.date, amz.date());
     assert_eq!(auth.region, input.scope.region);
     assert_eq!(auth.service, input.scope.service);
-    assert_eq!(auth.signed_headers, signed_line);
+    if let Some(line) = &signed_line {
+        assert_eq!(auth.signed_headers, line);
+    }
     assert_eq!(auth.signature, signed.signature);
 
     // The buffer: exactly the size used is enough, one byte less is not.
