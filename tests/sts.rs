@@ -23,9 +23,6 @@
 static GLOBAL: credchain_tests::alloc::CountingAllocator =
     credchain_tests::alloc::CountingAllocator;
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use credchain_core::chain::Str;
 use credchain_core::profile::{Dialect, FileKind, Merged, ProfileFile};
 use credchain_core::sts::endpoint::{
@@ -37,45 +34,12 @@ use credchain_core::sts::{
     StsOperation, StsResponse,
 };
 use credchain_tests::alloc::no_alloc;
+use credchain_tests::oracle::{run_json_oracle, skip_botocore};
 use credchain_tests::rng::Rng;
 use serde_json::{Value as Json, json};
 
-fn skip_botocore() -> bool {
-    std::env::var_os("CREDCHAIN_SKIP_BOTOCORE").is_some_and(|v| v == "1")
-}
-
 fn run_oracle(cases: &[Json]) -> Vec<Json> {
-    let path = std::env::temp_dir().join(format!(
-        "credchain-sts-cases-{}-{}.json",
-        std::process::id(),
-        cases.len()
-    ));
-    std::fs::write(&path, serde_json::to_vec(cases).unwrap()).expect("write the cases");
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("oracle")
-        .join("sts_sso.py");
-    let output = Command::new("python3")
-        .arg(&script)
-        .arg(&path)
-        .env("PYTHONUTF8", "1")
-        .output();
-    let _ = std::fs::remove_file(&path);
-    let output = output.unwrap_or_else(|e| {
-        panic!(
-            "cannot run python3 ({e}): install botocore==1.43.11 or set CREDCHAIN_SKIP_BOTOCORE=1"
-        )
-    });
-    assert!(
-        output.status.success(),
-        "the botocore oracle failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let out: Vec<Json> = serde_json::from_slice(&output.stdout).expect("oracle output is JSON");
-    assert_eq!(out.len(), cases.len());
-    for (c, o) in cases.iter().zip(&out) {
-        assert!(o.get("oracle_error").is_none(), "oracle failed on {c}: {o}");
-    }
-    out
+    run_json_oracle("sts_sso.py", cases)
 }
 
 fn decode(s: &XmlStr<'_>) -> String {

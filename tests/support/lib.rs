@@ -2,6 +2,7 @@
 //! counting allocator for the zero-allocation proofs.
 
 pub mod alloc;
+pub mod oracle;
 pub mod rng;
 
 use std::path::PathBuf;
