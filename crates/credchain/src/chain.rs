@@ -61,6 +61,7 @@
 mod process;
 pub(crate) mod resolve;
 mod role;
+mod sso;
 
 use std::fmt;
 use std::sync::Arc;

@@ -5,9 +5,9 @@
 //! STS endpoint and signing region of `sts::endpoint`, the SSO portal URL, the trust roots of
 //! `AWS_CA_BUNDLE` / `ca_bundle`) while the walk still borrows the files. [`run`] then builds
 //! a stack of providers — the base ([`StaticProvider`] for keys, the fetched source's own
-//! refresher for `credential_process` / container / IMDS, [`WebIdentityProvider`],
-//! [`SsoProvider`]), and one [`AssumeRoleProvider`] per hop over the cache of the level below —
-//! and asks the top once. A hop whose source refreshes is signed again with the fresh keys,
+//! refresher for `credential_process` / container / IMDS, [`WebIdentityProvider`], the SSO
+//! provider of `chain::sso`), and one [`AssumeRoleProvider`] per hop over the cache of the
+//! level below — and asks the top once. A hop whose source refreshes is signed again with the fresh keys,
 //! because it asks the cache below at every call.
 //!
 //! Every call is recorded for `explain` ([`RoleCall`]): the profile, the role, the session
@@ -19,15 +19,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use credchain_core::chain::{
-    Attempt, RETRIED_STATUSES, RoleBase, RoleFailure, RoleFailureKind, RoleStep, RoleWork,
-    STS_MAX_ATTEMPTS, Source, StsExchange, StsFailure, StsVerdict, Walk, assume_role_request,
-    backoff, prepare_assume_role, prepare_web_identity,
+    Attempt, RoleBase, RoleFailure, RoleFailureKind, RoleStep, RoleWork, Source, StsExchange,
+    StsFailure, StsVerdict, Walk, assume_role_request, prepare_assume_role, prepare_web_identity,
 };
 use credchain_core::sigv4::SigningKeys;
-use credchain_core::sso::{
-    CacheFileName, GetRoleCredentials, PORTAL_PREFIX, RoleCredentials, SsoServiceError, SsoToken,
-    TokenCacheKey,
-};
+use credchain_core::sso::PORTAL_PREFIX;
 use credchain_core::sts::endpoint::{
     EndpointError, ServiceId, configured_endpoint, resolve_regional, resolve_sts,
     sts_regional_endpoints,
@@ -272,33 +268,33 @@ pub(crate) struct RoleRun {
 }
 
 /// The shared parts of every call of one chain.
-struct Ctx {
-    client: Result<HttpsClient, String>,
+pub(super) struct Ctx {
+    pub(super) client: Result<HttpsClient, String>,
     clock: Arc<dyn Clock>,
-    random: OsRandom,
+    pub(super) random: OsRandom,
     calls: Mutex<Vec<RoleCall>>,
     mfa: Option<MfaPrompt>,
     provider: &'static str,
 }
 
 impl Ctx {
-    fn now(&self) -> i64 {
+    pub(super) fn now(&self) -> i64 {
         unix_secs_floor(self.clock.now())
     }
 
-    fn record(&self, call: RoleCall) {
+    pub(super) fn record(&self, call: RoleCall) {
         self.calls
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(call);
     }
 
-    fn client(&self) -> Result<&HttpsClient, String> {
+    pub(super) fn client(&self) -> Result<&HttpsClient, String> {
         self.client.as_ref().map_err(Clone::clone)
     }
 }
 
-fn role_err(step: RoleStep, kind: RoleFailureKind, message: String) -> Error {
+pub(super) fn role_err(step: RoleStep, kind: RoleFailureKind, message: String) -> Error {
     let provider = "assume-role";
     Error::failed(
         provider,
@@ -394,7 +390,7 @@ pub(crate) async fn run(
             cache_dir,
         } => SharedProvider::named(
             "sso",
-            SsoProvider {
+            super::sso::SsoProvider {
                 ctx: ctx.clone(),
                 profile: profile.clone(),
                 start_url: start_url.clone(),
@@ -537,7 +533,7 @@ where
     }
 }
 
-fn expires(c: &Credentials) -> Option<String> {
+pub(super) fn expires(c: &Credentials) -> Option<String> {
     c.expiry_unix_secs()
         .and_then(Timestamp::from_unix_secs)
         .map(|t| t.to_string())
@@ -822,205 +818,8 @@ impl ProvideCredentials for WebIdentityProvider {
     }
 }
 
-/// SSO `GetRoleCredentials` with the cached token (spec §8.3). An expired token is an error
-/// that says to run `aws sso login`; the `sso-session` token refresh through SSO OIDC is not
-/// made (credchain then asks for a login as well).
-struct SsoProvider {
-    ctx: Arc<Ctx>,
-    profile: String,
-    start_url: String,
-    session: Option<String>,
-    account_id: String,
-    role_name: String,
-    portal: Result<String, EndpointError>,
-    cache_dir: PathBuf,
-}
-
-impl SsoProvider {
-    fn fail(&self, kind: RoleFailureKind, why: &str) -> Error {
-        role_err(
-            RoleStep::Base,
-            kind,
-            format!(
-                "SSO role {} in account {} for profile {}: {why}",
-                self.role_name, self.account_id, self.profile
-            ),
-        )
-    }
-
-    async fn fetch(&self) -> Result<Credentials, Error> {
-        let login = format!(
-            "run `aws sso login --profile {}` to sign in again",
-            self.profile
-        );
-        let key = match &self.session {
-            Some(s) => TokenCacheKey::SessionName(s),
-            None => TokenCacheKey::StartUrl(&self.start_url),
-        };
-        let file = self.cache_dir.join(CacheFileName::new(key).as_str());
-        let text = match std::fs::read(&file) {
-            Ok(t) => zeroize::Zeroizing::new(t),
-            Err(e) => {
-                return Err(self.fail(
-                    RoleFailureKind::SsoTokenMissing,
-                    &format!(
-                        "Error loading SSO Token: Token for {} does not exist ({}: {e}); {login}",
-                        key.text(),
-                        file.display()
-                    ),
-                ));
-            }
-        };
-        let token = SsoToken::parse_bytes(&text).map_err(|e| {
-            self.fail(
-                RoleFailureKind::SsoTokenCorrupt,
-                &format!(
-                    "Error loading SSO Token: {} is not a valid token cache file: {e}; {login}",
-                    file.display()
-                ),
-            )
-        })?;
-        let now = Timestamp::from_unix_secs(self.ctx.now()).unwrap_or(Timestamp::UNIX_EPOCH);
-        if token.is_expired(now).unwrap_or(true) {
-            return Err(self.fail(
-                RoleFailureKind::SsoTokenExpired,
-                &format!("the SSO token in {} has expired; {login}", file.display()),
-            ));
-        }
-        let access_token = zeroize::Zeroizing::new(token.access_token.to_string());
-        let portal = self
-            .portal
-            .as_ref()
-            .map_err(|e| self.fail(RoleFailureKind::Endpoint(*e), &e.to_string()))?;
-        let request = GetRoleCredentials {
-            role_name: &self.role_name,
-            account_id: &self.account_id,
-            access_token: &access_token,
-        };
-        let (origin, base_path) = split_origin(portal);
-        let size = self
-            .role_name
-            .len()
-            .saturating_add(self.account_id.len())
-            .saturating_mul(3)
-            .saturating_add(base_path.len())
-            .saturating_add(4096);
-        let mut buf = vec![0u8; size];
-        let target = request
-            .write_target(base_path, &mut buf)
-            .map_err(|e| self.fail(RoleFailureKind::Request, &e.to_string()))?;
-        let url = format!("{origin}{target}");
-        let client = self
-            .ctx
-            .client()
-            .map_err(|e| self.fail(RoleFailureKind::Request, &e))?;
-        let headers = [(
-            credchain_core::sso::BEARER_TOKEN_HEADER,
-            access_token.as_str(),
-        )];
-        let mut call = RoleCall {
-            kind: "sso",
-            profile: self.profile.clone(),
-            role: format!("{} in account {}", self.role_name, self.account_id),
-            session_name: None,
-            signed_with: None,
-            outcome: "failed",
-            access_key_id: None,
-            expires_at: None,
-            error: None,
-        };
-        // botocore's SSO client retries as its STS client does (legacy mode: 5 attempts,
-        // connection errors and the 5xx/429 statuses).
-        let mut attempt: u8 = 0;
-        let answer = loop {
-            attempt = attempt.saturating_add(1);
-            let sent = client
-                .send(&HttpsRequest {
-                    method: "GET",
-                    url: &url,
-                    headers: &headers,
-                    body: b"",
-                })
-                .await;
-            let retry = match &sent {
-                Ok(r) => RETRIED_STATUSES.contains(&r.status()),
-                Err(e) => !matches!(
-                    e.kind(),
-                    HttpsErrorKind::InvalidUrl
-                        | HttpsErrorKind::InvalidRequest
-                        | HttpsErrorKind::CaBundle
-                ),
-            };
-            if !retry || attempt >= STS_MAX_ATTEMPTS {
-                break sent;
-            }
-            let jitter = u32::try_from(self.ctx.random.next_u64() >> 32).unwrap_or(u32::MAX);
-            tokio::time::sleep(backoff(attempt, jitter)).await;
-        };
-        let result = match answer {
-            Err(e) => Err((
-                RoleFailureKind::Transport,
-                format!("Could not connect to the endpoint URL: \"{url}\": {e}"),
-            )),
-            Ok(r) if r.status() == 200 => match RoleCredentials::parse_bytes(r.body()) {
-                Ok(rc) => match rc.expiration() {
-                    Some(exp) => Ok(Credentials::new(
-                        rc.access_key_id.to_string(),
-                        rc.secret_access_key.to_string(),
-                        Some(rc.session_token.to_string()),
-                        "sso",
-                    )
-                    .with_expiry(Some(timestamp_to_system_time(exp)))
-                    .with_account_id(Some(self.account_id.clone()))),
-                    None => Err((
-                        RoleFailureKind::BadResponse,
-                        "the expiration is out of range".to_owned(),
-                    )),
-                },
-                Err(e) => Err((RoleFailureKind::BadResponse, e.to_string())),
-            },
-            Ok(r) => {
-                let body = std::str::from_utf8(r.body()).unwrap_or("");
-                let e = SsoServiceError::parse(r.status(), r.header("x-amzn-errortype"), body);
-                if e.is_unauthorized() {
-                    Err((
-                        RoleFailureKind::SsoTokenExpired,
-                        format!("SSO refused the token ({}); {login}", e.code),
-                    ))
-                } else {
-                    let mut text = e.code.to_string();
-                    if let Some(m) = e.message {
-                        text = format!("{text}: {m}");
-                    }
-                    Err((RoleFailureKind::Service { status: r.status() }, text))
-                }
-            }
-        };
-        match result {
-            Ok(c) => {
-                call.outcome = "assumed";
-                call.access_key_id = Some(c.access_key_id().to_owned());
-                call.expires_at = expires(&c);
-                self.ctx.record(call);
-                Ok(c)
-            }
-            Err((kind, why)) => {
-                call.error = Some(why.clone());
-                self.ctx.record(call);
-                Err(self.fail(kind, &why))
-            }
-        }
-    }
-}
-
-impl ProvideCredentials for SsoProvider {
-    async fn provide(&self) -> Result<Credentials, Error> {
-        self.fetch().await
-    }
-}
-
 /// `scheme://authority` and the path of a URL (no trailing `/`).
-fn split_origin(url: &str) -> (&str, &str) {
+pub(super) fn split_origin(url: &str) -> (&str, &str) {
     let after_scheme = url.find("://").map_or(0, |i| i.saturating_add(3));
     let path_at = url
         .get(after_scheme..)
