@@ -5,7 +5,8 @@
 //! (spec §4): the IMDSv2 token `PUT`, the fallback to IMDSv1 by status or timeout, the role
 //! name, the credentials document, the retries, and credchain's improvements (the token kept
 //! between fetches, renewed once on a `401`). [`fetch_imds`] only answers the machine's
-//! [`Status`] until it is [`Status::Done`]:
+//! [`Status`](credchain_core::imds::Status) until it is
+//! [`Status::Done`](credchain_core::imds::Status::Done):
 //!
 //! | status | what the driver does |
 //! |---|---|
@@ -43,9 +44,10 @@
 use core::fmt;
 
 use credchain_core::buf::BufferTooSmall;
-use credchain_core::imds::{ImdsClient, Operation, Outcome, Status};
+use credchain_core::imds::{ImdsClient, Operation, Outcome};
 
 use crate::driver::{Connector, Driver};
+use crate::machine;
 
 /// Why a fetch did not reach an outcome. Everything a server or the network can do ends in an
 /// outcome; these are the caller's (or a machine's) faults.
@@ -70,21 +72,6 @@ impl fmt::Display for DriveError {
 
 impl core::error::Error for DriveError {}
 
-/// The most machine steps one fetch may take before the driver calls the machine stalled. The
-/// IMDS machine needs at most a few per request and sends a bounded number of requests; this
-/// only turns a broken machine into an error instead of a hang.
-const MAX_STEPS: u32 = 10_000;
-
-/// A status that is not `Done`, without the lifetime of a response it no longer needs.
-fn unborrowed(status: Status<'_>) -> Option<Status<'static>> {
-    match status {
-        Status::Transmit => Some(Status::Transmit),
-        Status::AwaitingResponse { deadline } => Some(Status::AwaitingResponse { deadline }),
-        Status::Idle => Some(Status::Idle),
-        Status::Done(_) => None,
-    }
-}
-
 /// Runs one IMDS fetch of `operation` to its outcome over `driver`.
 ///
 /// `transmit_buf` holds each request's URL, target and token while it is sent (1 KiB is
@@ -106,56 +93,13 @@ pub fn fetch_imds<'b, K: Connector>(
     transmit_buf: &mut [u8],
     response_buf: &'b mut [u8],
 ) -> Result<Outcome<'b>, DriveError> {
-    let mut now = driver.now();
-    let mut status = client.start(now, operation);
-    let mut steps = 0u32;
-    // Each response is lent to the machine for one step; only the step that ends the fetch
-    // may keep it, for `'b`. The borrow checker cannot see that a loop returns a borrow only on
-    // its last turn, so that step is taken twice: once on a copy of the machine to learn that
-    // it ends the fetch, then for real, after the loop, with the buffer lent for good.
-    let (id, reply) = loop {
-        steps = steps.saturating_add(1);
-        if steps > MAX_STEPS {
-            return Err(DriveError::Stalled);
-        }
-        match status {
-            Status::Done(outcome) => return Ok(outcome),
-            Status::Idle => return Err(DriveError::Stalled),
-            Status::AwaitingResponse { deadline } => {
-                status = client.handle_timeout(now.max(deadline));
-            }
-            Status::Transmit => {
-                let tx = client
-                    .poll_transmit(now, transmit_buf)
-                    .map_err(DriveError::TransmitBuffer)?
-                    .ok_or(DriveError::Stalled)?;
-                let (id, deadline) = (tx.id, tx.deadline);
-                let result = driver.exchange_raw(&tx, response_buf);
-                now = driver.now();
-                match result {
-                    Err(_) if now >= deadline => status = client.handle_timeout(now),
-                    Err(e) => status = client.handle_response(now, id, Err(e)),
-                    Ok(reply) => {
-                        let before = client.clone();
-                        let step =
-                            client.handle_response(now, id, Ok(reply.response(response_buf)));
-                        match unborrowed(step) {
-                            Some(next) => status = next,
-                            None => {
-                                *client = before;
-                                break (id, reply);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    let body: &'b [u8] = response_buf;
-    match client.handle_response(now, id, Ok(reply.response(body))) {
-        Status::Done(outcome) => Ok(outcome),
-        _ => Err(DriveError::Stalled),
-    }
+    machine::run(
+        client,
+        driver,
+        |client, now| client.start(now, operation),
+        transmit_buf,
+        response_buf,
+    )
 }
 
 /// [`fetch_imds`] for the instance profile's role credentials

@@ -79,6 +79,7 @@ pub mod driver;
 mod error;
 pub mod imds;
 mod io;
+mod machine;
 pub mod request;
 pub mod response;
 

@@ -11,17 +11,16 @@
 //! botocore's host check, but this transport does not speak TLS yet: the fetch ends with
 //! [`Error::HttpsNotSupported`] before anything is sent.
 
-use credchain_core::buf::BufferTooSmall;
 use credchain_core::container::{
     ContainerClient, ContainerConfig, ContainerError, Event, Outcome, Status,
 };
-use credchain_core::http::{Instant, RequestId, Transmit, TransportError};
+use credchain_core::http::TransportError;
 
 use crate::clock::Origin;
 use crate::credentials::{Credentials, Secret};
-use crate::drive::{self, Halt, Machine, Step};
+use crate::drive::{self, Step};
 use crate::error::Error;
-use crate::transport::{HttpClient, HttpResponse, SendError};
+use crate::transport::{HttpClient, SendError};
 
 /// Fetches from the container endpoint over tokio. See the [module documentation](self).
 ///
@@ -99,11 +98,7 @@ impl<'a> ContainerFetcher<'a> {
         };
         let status = m.machine.start(self.origin.now());
         let first = m.settle(status);
-        match drive::run(&mut m, first, &mut self.http, self.origin, &mut self.buf).await {
-            Ok(out) => out,
-            Err(Halt::Https { host, port }) => Err(Error::HttpsNotSupported { host, port }),
-            Err(Halt::Stuck(why)) => Err(Error::Stuck(why)),
-        }
+        drive::fetch(&mut m, first, &mut self.http, self.origin, &mut self.buf).await
     }
 }
 
@@ -150,44 +145,4 @@ impl Driven<'_, '_> {
     }
 }
 
-impl Machine for Driven<'_, '_> {
-    type Output = Result<Credentials, Error>;
-
-    fn poll_transmit<'b>(
-        &mut self,
-        now: Instant,
-        buf: &'b mut [u8],
-    ) -> Result<Option<Transmit<'b>>, BufferTooSmall>
-    where
-        Self: 'b,
-    {
-        self.machine.poll_transmit(now, buf)
-    }
-
-    fn on_reply(
-        &mut self,
-        now: Instant,
-        id: RequestId,
-        reply: Result<&HttpResponse, SendError>,
-    ) -> Step<Self::Output> {
-        match reply {
-            Ok(r) => {
-                let status = self.machine.handle_response(now, id, Ok(r.as_core()));
-                self.settle(status)
-            }
-            Err(e) => {
-                let error = e.transport_error();
-                if error == TransportError::Other {
-                    self.cause = Some(e);
-                }
-                let status = self.machine.handle_response(now, id, Err(error));
-                self.settle(status)
-            }
-        }
-    }
-
-    fn on_timeout(&mut self, now: Instant) -> Step<Self::Output> {
-        let status = self.machine.handle_timeout(now);
-        self.settle(status)
-    }
-}
+drive::driven_machine!(Driven, Result<Credentials, Error>);

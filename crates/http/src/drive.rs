@@ -6,10 +6,11 @@
 //! status code or an error means: the machine does.
 
 use credchain_core::buf::BufferTooSmall;
-use credchain_core::http::{Instant, RequestId, Scheme, Transmit};
+use credchain_core::http::{Instant, RequestId, Response, Scheme, Transmit, TransportError};
 
 use crate::clock::Origin;
-use crate::transport::{HttpClient, HttpResponse, SendError};
+use crate::error::Error;
+use crate::transport::{HttpClient, SendError};
 
 /// The biggest transmit buffer the loop grows to. Targets and tokens are bounded by the
 /// machines; this only stops a nonsensical size request.
@@ -48,14 +49,85 @@ pub(crate) trait Machine {
     where
         Self: 'b;
 
+    /// The machine's step on the reply to `id`: the response, or why there is none.
     fn on_reply(
         &mut self,
         now: Instant,
         id: RequestId,
-        reply: Result<&HttpResponse, SendError>,
+        reply: Result<Response<'_>, TransportError>,
     ) -> Step<Self::Output>;
 
     fn on_timeout(&mut self, now: Instant) -> Step<Self::Output>;
+
+    /// Keeps the transport's own account of a failure it could only report to the machine as
+    /// [`TransportError::Other`], for the error the fetch may end with.
+    fn keep_cause(&mut self, cause: SendError);
+}
+
+/// [`Machine`] for a fetcher's `Driven` type, which holds a core client in `machine` and the
+/// transport's last `Other` failure in `cause`, and turns the client's statuses into steps with
+/// `settle`: each call goes to the client, each status it answers is settled.
+macro_rules! driven_machine {
+    ($driven:ident, $output:ty) => {
+        impl $crate::drive::Machine for $driven<'_, '_> {
+            type Output = $output;
+
+            fn poll_transmit<'b>(
+                &mut self,
+                now: ::credchain_core::http::Instant,
+                buf: &'b mut [u8],
+            ) -> Result<
+                Option<::credchain_core::http::Transmit<'b>>,
+                ::credchain_core::buf::BufferTooSmall,
+            >
+            where
+                Self: 'b,
+            {
+                self.machine.poll_transmit(now, buf)
+            }
+
+            fn on_reply(
+                &mut self,
+                now: ::credchain_core::http::Instant,
+                id: ::credchain_core::http::RequestId,
+                reply: Result<
+                    ::credchain_core::http::Response<'_>,
+                    ::credchain_core::http::TransportError,
+                >,
+            ) -> $crate::drive::Step<Self::Output> {
+                let status = self.machine.handle_response(now, id, reply);
+                self.settle(status)
+            }
+
+            fn on_timeout(
+                &mut self,
+                now: ::credchain_core::http::Instant,
+            ) -> $crate::drive::Step<Self::Output> {
+                let status = self.machine.handle_timeout(now);
+                self.settle(status)
+            }
+
+            fn keep_cause(&mut self, cause: $crate::transport::SendError) {
+                self.cause = Some(cause);
+            }
+        }
+    };
+}
+pub(crate) use driven_machine;
+
+/// [`run`], with the loop's halts told as the fetchers' errors.
+pub(crate) async fn fetch<T, M: Machine<Output = Result<T, Error>>>(
+    machine: &mut M,
+    first: Step<M::Output>,
+    http: &mut HttpClient,
+    origin: Origin,
+    buf: &mut Vec<u8>,
+) -> Result<T, Error> {
+    match run(machine, first, http, origin, buf).await {
+        Ok(out) => out,
+        Err(Halt::Https { host, port }) => Err(Error::HttpsNotSupported { host, port }),
+        Err(Halt::Stuck(why)) => Err(Error::Stuck(why)),
+    }
 }
 
 pub(crate) async fn run<M: Machine>(
@@ -110,11 +182,15 @@ async fn exchange<M: Machine>(
                     Err(_) => machine.on_timeout(now.max(deadline)),
                     Ok(Ok(response)) => {
                         tracing::debug!(?response, "received");
-                        machine.on_reply(now, id, Ok(&response))
+                        machine.on_reply(now, id, Ok(response.as_core()))
                     }
                     Ok(Err(e)) => {
                         tracing::debug!(error = %e, "no response");
-                        machine.on_reply(now, id, Err(e))
+                        let error = e.transport_error();
+                        if error == TransportError::Other {
+                            machine.keep_cause(e);
+                        }
+                        machine.on_reply(now, id, Err(error))
                     }
                 });
             }

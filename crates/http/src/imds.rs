@@ -24,8 +24,7 @@
 
 use std::fmt;
 
-use credchain_core::buf::BufferTooSmall;
-use credchain_core::http::{Instant, RequestId, Transmit, TransportError};
+use credchain_core::http::TransportError;
 use credchain_core::imds::{
     CredentialSource, Event, ImdsClient, ImdsConfig, ImdsError, Operation, Outcome, RequestKind,
     Status, Unavailable,
@@ -35,9 +34,9 @@ use credchain_core::time::Timestamp;
 
 use crate::clock::{Origin, WallClock};
 use crate::credentials::{Credentials, Secret};
-use crate::drive::{self, Halt, Machine, Step};
+use crate::drive::{self, Step};
 use crate::error::Error;
-use crate::transport::{HttpClient, HttpResponse, SendError};
+use crate::transport::{HttpClient, SendError};
 
 /// Credentials IMDS returned, with what credchain knows about them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,11 +214,7 @@ impl<'a> ImdsFetcher<'a> {
         };
         let status = m.machine.start(self.origin.now(), operation);
         let first = m.settle(status);
-        match drive::run(&mut m, first, &mut self.http, self.origin, &mut self.buf).await {
-            Ok(out) => out,
-            Err(Halt::Https { host, port }) => Err(Error::HttpsNotSupported { host, port }),
-            Err(Halt::Stuck(why)) => Err(Error::Stuck(why)),
-        }
+        drive::fetch(&mut m, first, &mut self.http, self.origin, &mut self.buf).await
     }
 }
 
@@ -308,44 +303,4 @@ impl Driven<'_, '_> {
     }
 }
 
-impl Machine for Driven<'_, '_> {
-    type Output = Result<ImdsOutcome, Error>;
-
-    fn poll_transmit<'b>(
-        &mut self,
-        now: Instant,
-        buf: &'b mut [u8],
-    ) -> Result<Option<Transmit<'b>>, BufferTooSmall>
-    where
-        Self: 'b,
-    {
-        self.machine.poll_transmit(now, buf)
-    }
-
-    fn on_reply(
-        &mut self,
-        now: Instant,
-        id: RequestId,
-        reply: Result<&HttpResponse, SendError>,
-    ) -> Step<Self::Output> {
-        match reply {
-            Ok(r) => {
-                let status = self.machine.handle_response(now, id, Ok(r.as_core()));
-                self.settle(status)
-            }
-            Err(e) => {
-                let error = e.transport_error();
-                if error == TransportError::Other {
-                    self.cause = Some(e);
-                }
-                let status = self.machine.handle_response(now, id, Err(error));
-                self.settle(status)
-            }
-        }
-    }
-
-    fn on_timeout(&mut self, now: Instant) -> Step<Self::Output> {
-        let status = self.machine.handle_timeout(now);
-        self.settle(status)
-    }
-}
+drive::driven_machine!(Driven, Result<ImdsOutcome, Error>);

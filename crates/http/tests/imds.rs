@@ -35,6 +35,12 @@ async fn plain_server() -> ServerHandle {
     ImdsServer::builder().start().await.unwrap()
 }
 
+/// `server`, with `rule` in force.
+fn with_fault(server: ServerHandle, rule: FaultRule) -> ServerHandle {
+    server.controls().add_fault(rule).unwrap();
+    server
+}
+
 /// A server whose IMDSv1 credentials differ from its IMDSv2 ones, so a test can tell which
 /// path served them.
 async fn server_v1_apart() -> ServerHandle {
@@ -212,11 +218,10 @@ async fn token_refusals_403_404_405_fall_back_to_v1() {
     within(LIMIT, async {
         let mut failures = Vec::new();
         for status in [403u16, 404, 405] {
-            let server = server_v1_apart().await;
-            server
-                .controls()
-                .add_fault(FaultRule::on_path(TOKEN, Fault::Status(status)))
-                .unwrap();
+            let server = with_fault(
+                server_v1_apart().await,
+                FaultRule::on_path(TOKEN, Fault::Status(status)),
+            );
             let url = server.endpoint();
             // Two attempts configured: a refusal is not retried all the same.
             let mut imds = ImdsFetcher::new(imds_config(&url, 2));
@@ -280,11 +285,10 @@ async fn a_disabled_endpoint_403s_everything_and_finds_nothing() {
 #[tokio::test]
 async fn a_400_to_the_token_request_ends_the_fetch() {
     within(LIMIT, async {
-        let server = plain_server().await;
-        server
-            .controls()
-            .add_fault(FaultRule::on_path(TOKEN, Fault::Status(400)))
-            .unwrap();
+        let server = with_fault(
+            plain_server().await,
+            FaultRule::on_path(TOKEN, Fault::Status(400)),
+        );
         let url = server.endpoint();
         let mut imds = ImdsFetcher::new(imds_config(&url, 3));
         let out = imds.role_credentials().await.unwrap();
@@ -299,11 +303,10 @@ async fn a_400_to_the_token_request_ends_the_fetch() {
 async fn a_503_to_the_token_request_is_retried_then_falls_back() {
     within(LIMIT, async {
         // One attempt: the 503 exhausts it, IMDSv1 follows.
-        let server = server_v1_apart().await;
-        server
-            .controls()
-            .add_fault(FaultRule::on_path(TOKEN, Fault::Status(503)).once())
-            .unwrap();
+        let server = with_fault(
+            server_v1_apart().await,
+            FaultRule::on_path(TOKEN, Fault::Status(503)).once(),
+        );
         let url = server.endpoint();
         let mut imds = ImdsFetcher::new(imds_config(&url, 1));
         let out = imds.role_credentials().await.unwrap();
@@ -321,11 +324,10 @@ async fn a_503_to_the_token_request_is_retried_then_falls_back() {
         }));
 
         // Two attempts: the second token request succeeds.
-        let server = server_v1_apart().await;
-        server
-            .controls()
-            .add_fault(FaultRule::on_path(TOKEN, Fault::Status(503)).once())
-            .unwrap();
+        let server = with_fault(
+            server_v1_apart().await,
+            FaultRule::on_path(TOKEN, Fault::Status(503)).once(),
+        );
         let url = server.endpoint();
         let mut imds = ImdsFetcher::new(imds_config(&url, 2));
         let out = imds.role_credentials().await.unwrap();
@@ -347,11 +349,10 @@ async fn a_503_to_the_token_request_is_retried_then_falls_back() {
 #[tokio::test]
 async fn a_stalled_token_request_times_out_into_v1() {
     within(LIMIT, async {
-        let server = server_v1_apart().await;
-        server
-            .controls()
-            .add_fault(FaultRule::on_path(TOKEN, Fault::Stall))
-            .unwrap();
+        let server = with_fault(
+            server_v1_apart().await,
+            FaultRule::on_path(TOKEN, Fault::Stall),
+        );
         let url = server.endpoint();
         // Three attempts configured: a read timeout is not retried.
         let mut imds = ImdsFetcher::new(imds_config(&url, 3));
@@ -390,11 +391,10 @@ async fn a_reset_or_closed_token_request_is_retried_then_falls_back() {
     within(LIMIT, async {
         let mut failures = Vec::new();
         for (fault, name) in [(Fault::Reset, "reset"), (Fault::Close, "close")] {
-            let server = server_v1_apart().await;
-            server
-                .controls()
-                .add_fault(FaultRule::on_path(TOKEN, fault).once())
-                .unwrap();
+            let server = with_fault(
+                server_v1_apart().await,
+                FaultRule::on_path(TOKEN, fault).once(),
+            );
             let url = server.endpoint();
             let mut imds = ImdsFetcher::new(imds_config(&url, 1));
             let out = imds.role_credentials().await.unwrap();
@@ -414,11 +414,10 @@ async fn a_reset_or_closed_token_request_is_retried_then_falls_back() {
                 failures.push(format!("{name}, 1 attempt: {seen:?}"));
             }
 
-            let server = server_v1_apart().await;
-            server
-                .controls()
-                .add_fault(FaultRule::on_path(TOKEN, fault).once())
-                .unwrap();
+            let server = with_fault(
+                server_v1_apart().await,
+                FaultRule::on_path(TOKEN, fault).once(),
+            );
             let url = server.endpoint();
             let mut imds = ImdsFetcher::new(imds_config(&url, 2));
             let out = imds.role_credentials().await.unwrap();
@@ -445,11 +444,10 @@ async fn a_reset_or_closed_token_request_is_retried_then_falls_back() {
 #[tokio::test]
 async fn v1_disabled_without_a_token_is_an_error() {
     within(LIMIT, async {
-        let server = plain_server().await;
-        server
-            .controls()
-            .add_fault(FaultRule::on_path(TOKEN, Fault::Status(403)))
-            .unwrap();
+        let server = with_fault(
+            plain_server().await,
+            FaultRule::on_path(TOKEN, Fault::Status(403)),
+        );
         let url = server.endpoint();
         let mut config = imds_config(&url, 1);
         config.v1_disabled = true;
@@ -590,11 +588,10 @@ async fn gets_are_retried_on_5xx_empty_truncated_and_stalled_answers() {
 #[tokio::test]
 async fn a_get_failing_every_attempt_finds_nothing() {
     within(LIMIT, async {
-        let server = plain_server().await;
-        server
-            .controls()
-            .add_fault(FaultRule::on_path(ROLES, Fault::Status(500)))
-            .unwrap();
+        let server = with_fault(
+            plain_server().await,
+            FaultRule::on_path(ROLES, Fault::Status(500)),
+        );
         let url = server.endpoint();
         let mut imds = ImdsFetcher::new(imds_config(&url, 3));
         let out = imds.role_credentials().await.unwrap();
@@ -623,11 +620,10 @@ async fn a_get_failing_every_attempt_finds_nothing() {
 #[tokio::test]
 async fn an_oversized_document_is_an_error() {
     within(LIMIT, async {
-        let server = plain_server().await;
-        server
-            .controls()
-            .add_fault(FaultRule::on_path(DOC, Fault::oversized()))
-            .unwrap();
+        let server = with_fault(
+            plain_server().await,
+            FaultRule::on_path(DOC, Fault::oversized()),
+        );
         let url = server.endpoint();
         let mut imds = ImdsFetcher::new(imds_config(&url, 3));
         let started = Instant::now();
@@ -671,11 +667,10 @@ async fn an_oversized_document_is_an_error() {
 #[tokio::test]
 async fn a_closed_kept_connection_is_retried_once_on_a_fresh_one() {
     within(LIMIT, async {
-        let server = plain_server().await;
-        server
-            .controls()
-            .add_fault(FaultRule::on_path(DOC, Fault::Close).once())
-            .unwrap();
+        let server = with_fault(
+            plain_server().await,
+            FaultRule::on_path(DOC, Fault::Close).once(),
+        );
         let url = server.endpoint();
         let mut imds = ImdsFetcher::new(imds_config(&url, 1));
         let out = imds.role_credentials().await.unwrap();
@@ -699,11 +694,10 @@ async fn a_closed_kept_connection_is_retried_once_on_a_fresh_one() {
                 .any(|e| matches!(e, Event::AttemptFailed { .. }))
         );
 
-        let server = plain_server().await;
-        server
-            .controls()
-            .add_fault(FaultRule::on_path(DOC, Fault::Close).times(2))
-            .unwrap();
+        let server = with_fault(
+            plain_server().await,
+            FaultRule::on_path(DOC, Fault::Close).times(2),
+        );
         let url = server.endpoint();
         let mut imds = ImdsFetcher::new(imds_config(&url, 1));
         let out = imds.role_credentials().await.unwrap();

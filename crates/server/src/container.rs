@@ -32,7 +32,7 @@ use crate::access::{HostCheck, PeerPolicy};
 use crate::credentials::{CredentialSource, Credentials, Rotating, Rotation, SourceError};
 use crate::fault::{FaultRule, Throttle};
 use crate::json::{Val, compact};
-use crate::serve::{App, CommonOptions, Controls, Reply, RequestView, Running};
+use crate::serve::{App, CommonOptions, Controls, Reply, RequestView, Running, Serving};
 use crate::transcript::{AuthCheck, Exchange};
 use crate::{Clock, Error, random};
 
@@ -276,7 +276,7 @@ impl ContainerBuilder {
             token,
             source,
         });
-        let running = Running::start(self.common, "container", app.clone()).await?;
+        let running = Running::start(self.common, "container", app.clone(), None).await?;
         Ok(ContainerHandle { running, app })
     }
 }
@@ -408,6 +408,8 @@ impl ContainerApp {
 }
 
 impl App for ContainerApp {
+    const SERVING: Serving = Serving::METADATA;
+
     fn respond(&self, req: &RequestView<'_>, now: Timestamp) -> Reply {
         let s = self.settings();
         if !s.peers.allows(req.peer) {
@@ -488,7 +490,7 @@ impl App for ContainerApp {
         json_reply(StatusCode::OK, compact(&fields), auth)
     }
 
-    fn status_reply(&self, status: StatusCode) -> Reply {
+    fn status_reply(&self, status: StatusCode, _path: &str) -> Reply {
         error(status, "injected fault", AuthCheck::NotChecked)
     }
 }

@@ -70,7 +70,7 @@ use crate::access::{HostCheck, PeerPolicy};
 use crate::credentials::{CredentialSource, Credentials, Rotating, Rotation, SourceError};
 use crate::fault::{FaultRule, Throttle};
 use crate::json::{Val, imds_pretty};
-use crate::serve::{App, CommonOptions, Controls, Reply, RequestView, Running};
+use crate::serve::{App, CommonOptions, Controls, Reply, RequestView, Running, Serving};
 use crate::transcript::{AuthCheck, Exchange};
 use crate::{Clock, Error, random};
 
@@ -443,7 +443,7 @@ impl ImdsBuilder {
             v1: self.v1,
             identity,
         });
-        let running = Running::start(self.common, "imds", app.clone()).await?;
+        let running = Running::start(self.common, "imds", app.clone(), None).await?;
         Ok(ServerHandle { running, app })
     }
 }
@@ -929,6 +929,8 @@ impl ImdsApp {
 }
 
 impl App for ImdsApp {
+    const SERVING: Serving = Serving::METADATA;
+
     fn respond(&self, req: &RequestView<'_>, now: Timestamp) -> Reply {
         let s = self.current_settings();
         if !s.peers.allows(req.peer) {
@@ -993,7 +995,7 @@ impl App for ImdsApp {
         self.read(&s, version, rest, auth == AuthCheck::Absent, now, auth)
     }
 
-    fn status_reply(&self, status: StatusCode) -> Reply {
+    fn status_reply(&self, status: StatusCode, _path: &str) -> Reply {
         error(status, AuthCheck::NotChecked)
     }
 }
@@ -1166,7 +1168,9 @@ mod tests {
             let req = RequestView {
                 method: &Method::GET,
                 path: "/latest/meta-data/instance-id",
+                query: "",
                 headers: &headers,
+                body: &[],
                 peer: peer.parse().unwrap(),
             };
             app.respond(&req, now).status

@@ -1,13 +1,20 @@
-//! The machinery both servers share: accepting connections, serving HTTP/1.1 through hyper,
-//! applying the throttle and the fault rules, setting the socket TTL, writing the transcript,
-//! and stopping.
+//! The machinery every server shares: accepting connections over plain TCP or TLS, serving
+//! HTTP/1.1 through hyper, applying the throttle and the fault rules, setting the socket TTL,
+//! writing the transcript, and stopping.
 //!
-//! Each accepted socket is shared (`Arc<TcpStream>`) between hyper, which reads requests and
-//! writes ordinary responses through it, and the request handler, which can reach below HTTP:
-//! set the IP TTL for the token PUT's hop limit (imds-and-tools §2.1), write a response whose
-//! body is shorter than its `Content-Length`, or reset the connection. Connection tasks live in
-//! a `JoinSet` owned by the accept task, so stopping the server (or dropping its handle) aborts
-//! every connection, stalled ones included.
+//! One loop serves all four servers. What a server answers is its [`App`]; how its requests
+//! are read and its faults played is the app's [`Serving`]: IMDS and the container endpoint
+//! answer from the request head, track the socket's hop limit (the IMDS token PUT's,
+//! imds-and-tools §2.1) and write a truncated body straight to the socket; the STS and SSO
+//! endpoints ([`crate::endpoint`]) read the body first, redact their bearer header too, and
+//! truncate through hyper so that the fault works over TLS as well.
+//!
+//! Each accepted socket is shared (`Arc<Conn>`) between hyper, which reads requests and writes
+//! ordinary responses through it (through TLS or not), and the request handler, which can reach
+//! below HTTP and TLS: set the IP TTL, write a response whose body is shorter than its
+//! `Content-Length`, or reset the connection. Connection tasks live in a `JoinSet` owned by the
+//! accept task, so stopping the server (or dropping its handle) aborts every connection,
+//! stalled ones included.
 
 use std::convert::Infallible;
 use std::io;
@@ -20,6 +27,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use credchain_core::time::Timestamp;
+use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
@@ -32,10 +40,16 @@ use tokio::time::Instant;
 
 use crate::Error;
 use crate::clock::Clock;
+use crate::endpoint::MAX_REQUEST_BODY;
 use crate::fault::{
     Bucket, Fault, FaultId, FaultKind, FaultRule, FaultSet, Throttle, ThrottleAction,
 };
-use crate::transcript::{AuthCheck, Exchange, Outcome, Transcript, redact_headers};
+use crate::tls::TlsIdentity;
+use crate::transcript::{AuthCheck, Exchange, Outcome, Transcript, redact_headers, redacted};
+
+/// How long a client has to send a request head, to finish the TLS handshake, and to send a
+/// request body.
+const CLIENT_DEADLINE: Duration = Duration::from_secs(30);
 
 /// What a server application sees of a request.
 #[derive(Debug)]
@@ -43,7 +57,11 @@ pub(crate) struct RequestView<'a> {
     pub(crate) method: &'a Method,
     /// The path, without the query.
     pub(crate) path: &'a str,
+    /// The query, without `?` (empty when none).
+    pub(crate) query: &'a str,
     pub(crate) headers: &'a HeaderMap,
+    /// The body, when the app's [`Serving::read_body`] asks for it (else empty).
+    pub(crate) body: &'a [u8],
     pub(crate) peer: SocketAddr,
 }
 
@@ -58,12 +76,40 @@ pub(crate) struct Reply {
     pub(crate) auth: AuthCheck,
 }
 
-/// The part of a server that knows what to answer: IMDS or the container endpoint.
+/// How a kind of server reads requests and plays faults, beside what it answers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Serving {
+    /// Read the whole request body (up to [`MAX_REQUEST_BODY`], else 413) before anything
+    /// else, as a real API endpoint does; without it the body is left unread.
+    pub(crate) read_body: bool,
+    /// Read the socket's hop limit when a connection opens and record it with every exchange
+    /// (a reply's [`Reply::set_ttl`] changes it; the next request puts it back).
+    pub(crate) hop_limit: bool,
+    /// Header names the transcript redacts beyond those every transcript redacts.
+    pub(crate) secret_headers: &'static [&'static str],
+    /// Write a truncated body straight to the socket, below hyper (plain TCP only), rather
+    /// than handing hyper half the body and ending the connection at its next flush.
+    pub(crate) truncate_raw: bool,
+}
+
+impl Serving {
+    /// IMDS and the container endpoint.
+    pub(crate) const METADATA: Serving = Serving {
+        read_body: false,
+        hop_limit: true,
+        secret_headers: &[],
+        truncate_raw: true,
+    };
+}
+
+/// The part of a server that knows what to answer: IMDS, the container endpoint, STS or SSO.
 pub(crate) trait App: Send + Sync + 'static {
+    /// How this server's requests are read and its faults played.
+    const SERVING: Serving;
     /// The answer to a request at `now`.
     fn respond(&self, req: &RequestView<'_>, now: Timestamp) -> Reply;
-    /// The answer for an injected [`Fault::Status`].
-    fn status_reply(&self, status: StatusCode) -> Reply;
+    /// The answer for an injected [`Fault::Status`] on `path`.
+    fn status_reply(&self, status: StatusCode, path: &str) -> Reply;
 }
 
 /// State shared by the accept task, every connection, and the handles.
@@ -201,15 +247,21 @@ pub(crate) struct Running {
 }
 
 impl Running {
-    pub(crate) async fn start(
+    /// Binds `options.bind` and serves `app` there: over TLS with `tls`, else plain HTTP.
+    pub(crate) async fn start<A: App>(
         options: CommonOptions,
         label: &'static str,
-        app: Arc<dyn App>,
+        app: Arc<A>,
+        tls: Option<&TlsIdentity>,
     ) -> Result<Running, Error> {
         let mut faults = FaultSet::default();
         for rule in options.faults {
             faults.add(rule)?;
         }
+        let acceptor = match tls {
+            Some(identity) => Some(tokio_rustls::TlsAcceptor::from(identity.server_config()?)),
+            None => None,
+        };
         let listener = TcpListener::bind(options.bind)
             .await
             .map_err(|source| Error::Bind {
@@ -232,9 +284,10 @@ impl Running {
             max_connections: options.max_connections.max(1),
             label,
         });
+        let https = acceptor.is_some();
         let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(accept_loop(listener, common.clone(), app, rx));
-        tracing::info!(server = label, %addr, "listening");
+        let task = tokio::spawn(accept_loop(listener, common.clone(), app, acceptor, rx));
+        tracing::info!(server = label, %addr, https, "listening");
         Ok(Running {
             addr,
             controls: Controls { common },
@@ -280,10 +333,11 @@ impl Drop for Running {
     }
 }
 
-async fn accept_loop(
+async fn accept_loop<A: App>(
     listener: TcpListener,
     common: Arc<Common>,
-    app: Arc<dyn App>,
+    app: Arc<A>,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
     mut shutdown: oneshot::Receiver<()>,
 ) {
     let mut conns = JoinSet::new();
@@ -300,7 +354,9 @@ async fn accept_loop(
                         continue;
                     }
                     let _ = stream.set_nodelay(true);
-                    conns.spawn(serve_connection(stream, peer, id, common.clone(), app.clone()));
+                    conns.spawn(serve_connection(
+                        stream, peer, id, common.clone(), app.clone(), acceptor.clone(),
+                    ));
                 }
                 Err(e) => {
                     // Out of descriptors and the like: wait a little instead of spinning.
@@ -316,7 +372,7 @@ async fn accept_loop(
 /// One connection as the request handler sees it.
 #[derive(Debug)]
 struct Conn {
-    stream: Arc<TcpStream>,
+    stream: TcpStream,
     peer: SocketAddr,
     id: u64,
     requests: AtomicU32,
@@ -326,10 +382,14 @@ struct Conn {
     default_ttl: Option<u32>,
     ttl_changed: AtomicBool,
     /// The hop limit last read back from the socket with `getsockopt` (at the start, and after
-    /// every change this server made); [`NO_TTL`] when the read failed. Only this server changes
-    /// the socket's hop limit, so the value stays true until the next change, and a request
-    /// that changes nothing costs no system call to record it.
+    /// every change this server made); [`NO_TTL`] when the read failed or the server does not
+    /// track it ([`Serving::hop_limit`]). Only this server changes the socket's hop limit, so
+    /// the value stays true until the next change, and a request that changes nothing costs no
+    /// system call to record it.
     ttl_read: AtomicU32,
+    /// Set once half a body was handed to hyper for a truncated answer: the next flush of the
+    /// socket ends the connection.
+    truncate_after_flush: AtomicBool,
     kill: Notify,
 }
 
@@ -360,7 +420,7 @@ impl Conn {
 
     /// Ends the connection without (further) answer: with an RST when `reset`, else a FIN.
     fn end(&self, reset: bool) {
-        let sock = socket2::SockRef::from(&*self.stream);
+        let sock = socket2::SockRef::from(&self.stream);
         if reset {
             let _ = sock.set_linger(Some(Duration::ZERO));
         } else {
@@ -382,6 +442,7 @@ impl Conn {
         std::future::pending().await
     }
 
+    /// Writes below HTTP (plain TCP only).
     async fn write_raw(&self, mut data: &[u8]) -> io::Result<()> {
         while !data.is_empty() {
             self.stream.writable().await?;
@@ -395,29 +456,53 @@ impl Conn {
     }
 }
 
-async fn serve_connection(
+async fn serve_connection<A: App>(
     stream: TcpStream,
     peer: SocketAddr,
     id: u64,
     common: Arc<Common>,
-    app: Arc<dyn App>,
+    app: Arc<A>,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
 ) {
-    let stream = Arc::new(stream);
     // An accepted socket has its listener's family; on a dual-stack listener an IPv4 client
     // shows as a mapped address and its socket's hop limit is `IP_TTL`.
     let v6 = matches!(peer, SocketAddr::V6(a) if a.ip().to_ipv4_mapped().is_none());
-    let default_ttl = hop_limit(&stream, v6).ok();
+    let default_ttl = if A::SERVING.hop_limit {
+        hop_limit(&stream, v6).ok()
+    } else {
+        None
+    };
     let conn = Arc::new(Conn {
         default_ttl,
-        stream: stream.clone(),
+        stream,
         peer,
         id,
         requests: AtomicU32::new(0),
         v6,
         ttl_changed: AtomicBool::new(false),
         ttl_read: AtomicU32::new(default_ttl.unwrap_or(NO_TTL)),
+        truncate_after_flush: AtomicBool::new(false),
         kill: Notify::new(),
     });
+    let io = SharedStream(conn.clone());
+    match acceptor {
+        None => serve_http(TokioIo::new(io), conn, common, app).await,
+        Some(acceptor) => match tokio::time::timeout(CLIENT_DEADLINE, acceptor.accept(io)).await {
+            Ok(Ok(tls)) => serve_http(TokioIo::new(tls), conn, common, app).await,
+            Ok(Err(e)) => {
+                tracing::debug!(connection = id, %peer, error = %e, "TLS handshake failed");
+            }
+            Err(_) => {
+                tracing::debug!(connection = id, %peer, "TLS handshake timed out");
+            }
+        },
+    }
+}
+
+async fn serve_http<A: App, I>(io: TokioIo<I>, conn: Arc<Conn>, common: Arc<Common>, app: Arc<A>)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let for_service = conn.clone();
     let service = hyper::service::service_fn(move |req| {
         handle(req, for_service.clone(), common.clone(), app.clone())
@@ -425,30 +510,30 @@ async fn serve_connection(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30))
+        .header_read_timeout(CLIENT_DEADLINE)
         .max_buf_size(64 * 1024);
-    let served = builder.serve_connection(TokioIo::new(SharedStream(stream)), service);
+    let served = builder.serve_connection(io, service);
     tokio::select! {
         biased;
         _ = conn.kill.notified() => {
-            tracing::debug!(connection = id, %peer, "connection ended by a fault");
+            tracing::debug!(connection = conn.id, peer = %conn.peer, "connection ended by a fault");
         }
         result = served => {
             if let Err(e) = result {
-                tracing::debug!(connection = id, %peer, error = %e, "connection error");
+                tracing::debug!(connection = conn.id, peer = %conn.peer, error = %e, "connection error");
             }
         }
     }
 }
 
-async fn handle(
+async fn handle<A: App>(
     req: Request<Incoming>,
     conn: Arc<Conn>,
     common: Arc<Common>,
-    app: Arc<dyn App>,
+    app: Arc<A>,
 ) -> Result<Response<ReplyBody>, Infallible> {
     conn.restore_ttl();
-    let (parts, _body) = req.into_parts();
+    let (parts, incoming) = req.into_parts();
     let target = parts
         .uri
         .path_and_query()
@@ -464,11 +549,49 @@ async fn handle(
         method: parts.method.as_str().to_owned(),
         path: target,
         version: version_text(parts.version).to_owned(),
-        headers: redact_headers(&parts.headers),
+        headers: transcript_headers(&parts.headers, A::SERVING.secret_headers),
         auth: AuthCheck::NotChecked,
         outcome: Outcome::Pending,
         delay: Duration::ZERO,
         socket_ttl: None,
+    };
+
+    // An API endpoint reads the whole request first, as a real one does before deciding
+    // anything. (Otherwise `incoming` stays unread until the answer is out.)
+    let body = if A::SERVING.read_body {
+        let read = Limited::new(incoming, MAX_REQUEST_BODY).collect();
+        match tokio::time::timeout(CLIENT_DEADLINE, read).await {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+                let reply = Reply {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    headers: vec![],
+                    body: Bytes::from_static(b"request body too large"),
+                    set_ttl: None,
+                    auth: AuthCheck::NotChecked,
+                };
+                return Ok(answer(&common, record, reply, false));
+            }
+            Ok(Err(_)) => {
+                // The client went away mid-body: nothing to answer.
+                record.outcome = Outcome::Fault {
+                    fault: FaultKind::Close,
+                };
+                finish(&common, record);
+                conn.kill.notify_one();
+                return std::future::pending().await;
+            }
+            Err(_) => {
+                record.outcome = Outcome::Fault {
+                    fault: FaultKind::Close,
+                };
+                finish(&common, record);
+                conn.end(false);
+                return std::future::pending().await;
+            }
+        }
+    } else {
+        Bytes::new()
     };
 
     // The throttle comes first: it stands for the network in front of the service.
@@ -503,13 +626,6 @@ async fn handle(
     if !plan.delay.is_zero() {
         tokio::time::sleep(plan.delay).await;
     }
-    let view = RequestView {
-        method: &parts.method,
-        path,
-        headers: &parts.headers,
-        peer: conn.peer,
-    };
-    let head = parts.method == Method::HEAD;
     let reply = match plan.fault {
         Some(f @ (Fault::Stall | Fault::Reset | Fault::Close)) => {
             record.outcome = Outcome::Fault { fault: f.kind() };
@@ -521,9 +637,21 @@ async fn handle(
             conn.end(f == Fault::Reset);
             return std::future::pending().await;
         }
-        Some(Fault::Status(code)) => app
-            .status_reply(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)),
-        _ => app.respond(&view, common.clock.now()),
+        Some(Fault::Status(code)) => app.status_reply(
+            StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            path,
+        ),
+        _ => {
+            let view = RequestView {
+                method: &parts.method,
+                path,
+                query: parts.uri.query().unwrap_or(""),
+                headers: &parts.headers,
+                body: &body,
+                peer: conn.peer,
+            };
+            app.respond(&view, common.clock.now())
+        }
     };
     record.auth = reply.auth;
     if let Some(ttl) = reply.set_ttl {
@@ -535,6 +663,7 @@ async fn handle(
     }
     record.socket_ttl = conn.socket_ttl();
 
+    let head = parts.method == Method::HEAD;
     match plan.fault {
         Some(Fault::TruncatedBody) => {
             let len = reply.body.len();
@@ -549,6 +678,12 @@ async fn handle(
                 sent: sent as u64,
             };
             finish(&common, record);
+            if !A::SERVING.truncate_raw {
+                // Through hyper (and TLS, if any): the half goes out, then the connection ends.
+                let part = reply.body.slice(..sent);
+                let body = ReplyBody::truncated(part, conn.clone());
+                return Ok(build(reply, body, declared as u64));
+            }
             let mut raw = raw_head(&reply, declared);
             raw.extend_from_slice(reply.body.get(..sent).unwrap_or_default());
             if let Err(e) = conn.write_raw(&raw).await {
@@ -565,17 +700,25 @@ async fn handle(
             finish(&common, record);
             Ok(build(reply, ReplyBody::padded(bytes), bytes))
         }
-        _ => {
-            let len = reply.body.len() as u64;
-            record.outcome = Outcome::Answered {
-                status: reply.status.as_u16(),
-                body_len: if head { 0 } else { len },
-            };
-            finish(&common, record);
-            let body = ReplyBody::full(reply.body.clone());
-            Ok(build(reply, body, len))
+        _ => Ok(answer(&common, record, reply, head)),
+    }
+}
+
+/// The request headers as the transcript keeps them: every secret header redacted, `secret`
+/// ones too.
+fn transcript_headers(headers: &HeaderMap, secret: &[&str]) -> Vec<(String, String)> {
+    let mut list = redact_headers(headers);
+    if secret.is_empty() {
+        return list;
+    }
+    for (name, value) in &mut list {
+        if secret.contains(&name.as_str())
+            && let Some(raw) = headers.get(name.as_str())
+        {
+            *value = redacted(raw.as_bytes());
         }
     }
+    list
 }
 
 /// The hop limit of packets sent on this connection: `IP_TTL`, or `IPV6_UNICAST_HOPS` when `v6`
@@ -606,6 +749,19 @@ fn version_text(v: hyper::Version) -> &'static str {
         hyper::Version::HTTP_3 => "HTTP/3.0",
         _ => "HTTP/?",
     }
+}
+
+/// Records `reply` as answered in full and turns it into a response.
+fn answer(common: &Common, mut record: Exchange, reply: Reply, head: bool) -> Response<ReplyBody> {
+    let len = reply.body.len() as u64;
+    record.auth = reply.auth;
+    record.outcome = Outcome::Answered {
+        status: reply.status.as_u16(),
+        body_len: if head { 0 } else { len },
+    };
+    finish(common, record);
+    let body = ReplyBody::full(reply.body.clone());
+    build(reply, body, len)
 }
 
 fn finish(common: &Common, record: Exchange) {
@@ -656,16 +812,18 @@ fn raw_head(reply: &Reply, content_length: usize) -> Vec<u8> {
     out
 }
 
-/// A response body: bytes in memory, or the normal body padded with spaces to a large size
-/// without holding it in memory.
+/// A response body: bytes in memory; the normal body padded with spaces to a large size
+/// without holding it in memory; or part of a body after which the connection ends.
 #[derive(Debug)]
 pub(crate) struct ReplyBody {
     head: Option<Bytes>,
     padding: u64,
+    /// For a truncated answer: the connection to end once `head` has gone out.
+    truncate: Option<Arc<Conn>>,
 }
 
-/// 64 KiB of spaces: JSON whitespace, so an oversized document is still valid JSON, and only a
-/// client with a size cap refuses it.
+/// 64 KiB of spaces: JSON and XML white space, so an oversized document is still a valid
+/// document, and only a client with a size cap refuses it.
 static SPACES: [u8; 64 * 1024] = [b' '; 64 * 1024];
 
 impl ReplyBody {
@@ -673,6 +831,7 @@ impl ReplyBody {
         ReplyBody {
             head: Some(bytes),
             padding: 0,
+            truncate: None,
         }
     }
 
@@ -682,6 +841,16 @@ impl ReplyBody {
         ReplyBody {
             head: None,
             padding: total,
+            truncate: None,
+        }
+    }
+
+    /// `part`, then nothing: the connection ends once `part` is flushed.
+    fn truncated(part: Bytes, conn: Arc<Conn>) -> ReplyBody {
+        ReplyBody {
+            head: Some(part),
+            padding: 0,
+            truncate: Some(conn),
         }
     }
 }
@@ -694,6 +863,15 @@ impl Body for ReplyBody {
         mut self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if let Some(conn) = &self.truncate {
+            // Half the body, then nothing more: the socket's next flush (which carries
+            // that half) ends the connection.
+            conn.truncate_after_flush.store(true, Ordering::Release);
+            return match self.head.take() {
+                Some(part) if !part.is_empty() => Poll::Ready(Some(Ok(Frame::data(part)))),
+                _ => Poll::Pending,
+            };
+        }
         if let Some(head) = self.head.take()
             && !head.is_empty()
         {
@@ -711,20 +889,26 @@ impl Body for ReplyBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.head.as_ref().is_none_or(Bytes::is_empty) && self.padding == 0
+        self.truncate.is_none()
+            && self.head.as_ref().is_none_or(Bytes::is_empty)
+            && self.padding == 0
     }
 
     fn size_hint(&self) -> SizeHint {
+        if self.truncate.is_some() {
+            return SizeHint::default();
+        }
         let head = self.head.as_ref().map_or(0, |h| h.len() as u64);
         SizeHint::with_exact(head.saturating_add(self.padding))
     }
 }
 
-/// A `TcpStream` shared between hyper and the request handler: reads and writes go through
-/// tokio's `&TcpStream` readiness API, so the handler can keep its own reference to set socket
-/// options or write below HTTP.
+/// The accepted socket, shared between hyper (through TLS or not) and the request handler:
+/// reads and writes go through tokio's `&TcpStream` readiness API, so the handler can keep its
+/// own reference to set socket options, write below HTTP, or reset or close the connection
+/// below HTTP and TLS.
 #[derive(Debug)]
-struct SharedStream(Arc<TcpStream>);
+struct SharedStream(Arc<Conn>);
 
 impl AsyncRead for SharedStream {
     fn poll_read(
@@ -732,9 +916,10 @@ impl AsyncRead for SharedStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        let stream = &self.0.stream;
         loop {
-            ready!(self.0.poll_read_ready(cx))?;
-            match self.0.try_read(buf.initialize_unfilled()) {
+            ready!(stream.poll_read_ready(cx))?;
+            match stream.try_read(buf.initialize_unfilled()) {
                 Ok(n) => {
                     buf.advance(n);
                     return Poll::Ready(Ok(()));
@@ -752,9 +937,10 @@ impl AsyncWrite for SharedStream {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
+        let stream = &self.0.stream;
         loop {
-            ready!(self.0.poll_write_ready(cx))?;
-            match self.0.try_write(data) {
+            ready!(stream.poll_write_ready(cx))?;
+            match stream.try_write(data) {
                 Ok(n) => return Poll::Ready(Ok(n)),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(e) => return Poll::Ready(Err(e)),
@@ -763,11 +949,17 @@ impl AsyncWrite for SharedStream {
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Writes go straight to the socket, so a flush means a truncated half is out. (A load
+        // first: the flag is almost never set, and a plain load is cheaper than a swap.)
+        let flag = &self.0.truncate_after_flush;
+        if flag.load(Ordering::Acquire) && flag.swap(false, Ordering::AcqRel) {
+            self.0.end(false);
+        }
         Poll::Ready(Ok(()))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let result = socket2::SockRef::from(&*self.0).shutdown(Shutdown::Write);
+        let result = socket2::SockRef::from(&self.0.stream).shutdown(Shutdown::Write);
         Poll::Ready(match result {
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
             other => other,

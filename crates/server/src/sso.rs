@@ -35,8 +35,9 @@ use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::credentials::Credentials;
-use crate::endpoint::{Api, ApiReply, ApiRequest, EndpointControls, EndpointOptions, Running};
+use crate::endpoint::{Endpoint, EndpointControls, EndpointOptions};
 use crate::fault::{FaultRule, Throttle};
+use crate::serve::{App, Reply, RequestView, Serving};
 use crate::sts::request_id;
 use crate::tls::TlsIdentity;
 use crate::transcript::{AuthCheck, Exchange};
@@ -65,7 +66,6 @@ impl SsoServer {
             refresh_tokens: Vec::new(),
             session_lifetime: Duration::from_secs(3600),
             token_lifetime: Duration::from_secs(8 * 3600),
-            https: false,
         }
     }
 }
@@ -79,7 +79,6 @@ pub struct SsoBuilder {
     refresh_tokens: Vec<String>,
     session_lifetime: Duration,
     token_lifetime: Duration,
-    https: bool,
 }
 
 impl fmt::Debug for SsoBuilder {
@@ -92,7 +91,6 @@ impl fmt::Debug for SsoBuilder {
             .field("refresh_tokens", &self.refresh_tokens.len())
             .field("session_lifetime", &self.session_lifetime)
             .field("token_lifetime", &self.token_lifetime)
-            .field("https", &self.https)
             .finish()
     }
 }
@@ -100,13 +98,13 @@ impl fmt::Debug for SsoBuilder {
 impl SsoBuilder {
     /// The address to listen on (default `127.0.0.1:0`).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
-        self.options.bind = addr;
+        self.options.common.bind = addr;
         self
     }
 
     /// The clock for token expiry, credential expiry and transcript times.
     pub fn clock(mut self, clock: Clock) -> Self {
-        self.options.clock = clock;
+        self.options.common.clock = clock;
         self
     }
 
@@ -158,35 +156,31 @@ impl SsoBuilder {
 
     /// Serve HTTPS with a CA and certificate made at start ([`SsoHandle::ca_pem`]).
     pub fn https(mut self) -> Self {
-        self.https = true;
+        self.options.https = true;
         self
     }
 
     /// Serve HTTPS with this identity.
     pub fn tls(mut self, identity: TlsIdentity) -> Self {
         self.options.tls = Some(identity);
-        self.https = true;
+        self.options.https = true;
         self
     }
 
     /// Adds a fault rule in force from the start.
     pub fn fault(mut self, rule: FaultRule) -> Self {
-        self.options.faults.push(rule);
+        self.options.common.faults.push(rule);
         self
     }
 
     /// A request-rate throttle in force from the start.
     pub fn throttle(mut self, throttle: Throttle) -> Self {
-        self.options.throttle = Some(throttle);
+        self.options.common.throttle = Some(throttle);
         self
     }
 
     /// Binds and starts serving on the current tokio runtime.
-    pub async fn start(mut self) -> Result<SsoHandle, Error> {
-        if self.https && self.options.tls.is_none() {
-            self.options.tls = Some(TlsIdentity::generate()?);
-        }
-        let tls = self.options.tls.clone();
+    pub async fn start(self) -> Result<SsoHandle, Error> {
         let app = Arc::new(SsoApp {
             roles: self.roles,
             clients: self.clients,
@@ -198,8 +192,8 @@ impl SsoBuilder {
                 calls: Vec::new(),
             }),
         });
-        let running = Running::start(self.options, "sso", app.clone()).await?;
-        Ok(SsoHandle { running, app, tls })
+        let running = Endpoint::start(self.options, "sso", app.clone()).await?;
+        Ok(SsoHandle { running, app })
     }
 }
 
@@ -222,9 +216,8 @@ pub struct SsoCall {
 /// A running SSO endpoint. Dropping it stops the server; [`stop`](Self::stop) waits.
 #[derive(Debug)]
 pub struct SsoHandle {
-    running: Running,
+    running: Endpoint,
     app: Arc<SsoApp>,
-    tls: Option<TlsIdentity>,
 }
 
 impl SsoHandle {
@@ -240,7 +233,7 @@ impl SsoHandle {
 
     /// The CA certificate (PEM), when serving HTTPS.
     pub fn ca_pem(&self) -> Option<&str> {
-        self.tls.as_ref().map(TlsIdentity::ca_pem)
+        self.running.ca_pem()
     }
 
     /// Clock, faults, throttle and transcript.
@@ -303,7 +296,7 @@ fn json_reply(
     body: &Value,
     error_type: Option<&str>,
     auth: AuthCheck,
-) -> ApiReply {
+) -> Reply {
     let mut headers = vec![(CONTENT_TYPE, HeaderValue::from_static("application/json"))];
     if let Ok(v) = HeaderValue::from_str(&request_id()) {
         headers.push((HeaderName::from_static("x-amzn-requestid"), v));
@@ -311,21 +304,22 @@ fn json_reply(
     if let Some(t) = error_type.and_then(|t| HeaderValue::from_str(t).ok()) {
         headers.push((HeaderName::from_static("x-amzn-errortype"), t));
     }
-    ApiReply {
+    Reply {
         status,
         headers,
         body: Bytes::from(body.to_string()),
+        set_ttl: None,
         auth,
     }
 }
 
 /// A portal error: `{"message": …}` and the code in `x-amzn-ErrorType`.
-fn portal_error(status: StatusCode, code: &str, message: &str, auth: AuthCheck) -> ApiReply {
+fn portal_error(status: StatusCode, code: &str, message: &str, auth: AuthCheck) -> Reply {
     json_reply(status, &json!({ "message": message }), Some(code), auth)
 }
 
 /// An OIDC error: `{"error": …, "error_description": …}`.
-fn oidc_error(status: StatusCode, code: &str, error: &str, description: &str) -> ApiReply {
+fn oidc_error(status: StatusCode, code: &str, error: &str, description: &str) -> Reply {
     json_reply(
         status,
         &json!({ "error": error, "error_description": description }),
@@ -375,12 +369,7 @@ impl SsoApp {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn role_credentials(
-        &self,
-        req: &ApiRequest<'_>,
-        now: Timestamp,
-        call: &mut SsoCall,
-    ) -> ApiReply {
+    fn role_credentials(&self, req: &RequestView<'_>, now: Timestamp, call: &mut SsoCall) -> Reply {
         call.operation = "GetRoleCredentials".to_owned();
         call.role_name = query_param(req.query, "role_name");
         call.account_id = query_param(req.query, "account_id");
@@ -457,7 +446,7 @@ impl SsoApp {
         )
     }
 
-    fn create_token(&self, req: &ApiRequest<'_>, now: Timestamp, call: &mut SsoCall) -> ApiReply {
+    fn create_token(&self, req: &RequestView<'_>, now: Timestamp, call: &mut SsoCall) -> Reply {
         call.operation = "CreateToken".to_owned();
         if *req.method != Method::POST {
             return oidc_error(
@@ -550,8 +539,10 @@ impl SsoApp {
     }
 }
 
-impl Api for SsoApp {
-    fn respond(&self, req: &ApiRequest<'_>, now: Timestamp) -> ApiReply {
+impl App for SsoApp {
+    const SERVING: Serving = Serving::API;
+
+    fn respond(&self, req: &RequestView<'_>, now: Timestamp) -> Reply {
         let mut call = SsoCall {
             operation: req.path.to_owned(),
             role_name: None,
@@ -582,7 +573,7 @@ impl Api for SsoApp {
         reply
     }
 
-    fn status_reply(&self, status: StatusCode, _path: &str) -> ApiReply {
+    fn status_reply(&self, status: StatusCode, _path: &str) -> Reply {
         let code = match status.as_u16() {
             429 => "TooManyRequestsException",
             s if s >= 500 => "InternalServerException",

@@ -61,8 +61,9 @@ use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{HeaderMap, Method, StatusCode};
 
 use crate::credentials::Credentials;
-use crate::endpoint::{Api, ApiReply, ApiRequest, EndpointControls, EndpointOptions, Running};
+use crate::endpoint::{Endpoint, EndpointControls, EndpointOptions};
 use crate::fault::{FaultRule, Throttle};
+use crate::serve::{App, Reply, RequestView, Serving};
 use crate::tls::TlsIdentity;
 use crate::transcript::{AuthCheck, Exchange};
 use crate::{Clock, Error, random};
@@ -222,7 +223,6 @@ impl StsServer {
             roles: Vec::new(),
             session_lifetime: None,
             max_clock_skew: Duration::from_secs(300),
-            https: false,
         }
     }
 }
@@ -242,7 +242,6 @@ pub struct StsBuilder {
     roles: Vec<Role>,
     session_lifetime: Option<Duration>,
     max_clock_skew: Duration,
-    https: bool,
 }
 
 impl fmt::Debug for StsBuilder {
@@ -259,7 +258,6 @@ impl fmt::Debug for StsBuilder {
             .field("roles", &self.roles)
             .field("session_lifetime", &self.session_lifetime)
             .field("max_clock_skew", &self.max_clock_skew)
-            .field("https", &self.https)
             .finish()
     }
 }
@@ -267,13 +265,13 @@ impl fmt::Debug for StsBuilder {
 impl StsBuilder {
     /// The address to listen on (default `127.0.0.1:0`).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
-        self.options.bind = addr;
+        self.options.common.bind = addr;
         self
     }
 
     /// The clock for expiry, the clock-skew check and transcript times.
     pub fn clock(mut self, clock: Clock) -> Self {
-        self.options.clock = clock;
+        self.options.common.clock = clock;
         self
     }
 
@@ -329,47 +327,43 @@ impl StsBuilder {
 
     /// Serve HTTPS with a CA and certificate made at start ([`StsHandle::ca_pem`]).
     pub fn https(mut self) -> Self {
-        self.https = true;
+        self.options.https = true;
         self
     }
 
     /// Serve HTTPS with this identity.
     pub fn tls(mut self, identity: TlsIdentity) -> Self {
         self.options.tls = Some(identity);
-        self.https = true;
+        self.options.https = true;
         self
     }
 
     /// Adds a fault rule in force from the start.
     pub fn fault(mut self, rule: FaultRule) -> Self {
-        self.options.faults.push(rule);
+        self.options.common.faults.push(rule);
         self
     }
 
     /// A request-rate throttle in force from the start.
     pub fn throttle(mut self, throttle: Throttle) -> Self {
-        self.options.throttle = Some(throttle);
+        self.options.common.throttle = Some(throttle);
         self
     }
 
     /// How many requests the transcript keeps (default 100 000).
     pub fn transcript_capacity(mut self, entries: usize) -> Self {
-        self.options.transcript_capacity = entries;
+        self.options.common.transcript_capacity = entries;
         self
     }
 
     /// Binds and starts serving on the current tokio runtime.
-    pub async fn start(mut self) -> Result<StsHandle, Error> {
+    pub async fn start(self) -> Result<StsHandle, Error> {
         for role in &self.roles {
             role.validate()?;
         }
         if self.region.is_empty() {
             return Err(Error::config("region", "must not be empty"));
         }
-        if self.https && self.options.tls.is_none() {
-            self.options.tls = Some(TlsIdentity::generate()?);
-        }
-        let tls = self.options.tls.clone();
         let mut roles = HashMap::new();
         for role in self.roles {
             let id = format!("AROA{}", random::string_from(ID_ALPHABET, 17)?);
@@ -383,8 +377,8 @@ impl StsBuilder {
             max_clock_skew: self.max_clock_skew,
             state: Mutex::new(State::default()),
         });
-        let running = Running::start(self.options, "sts", app.clone()).await?;
-        Ok(StsHandle { running, app, tls })
+        let running = Endpoint::start(self.options, "sts", app.clone()).await?;
+        Ok(StsHandle { running, app })
     }
 }
 
@@ -393,9 +387,8 @@ const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 /// A running STS endpoint. Dropping it stops the server; [`stop`](Self::stop) waits.
 #[derive(Debug)]
 pub struct StsHandle {
-    running: Running,
+    running: Endpoint,
     app: Arc<StsApp>,
-    tls: Option<TlsIdentity>,
 }
 
 impl StsHandle {
@@ -418,7 +411,7 @@ impl StsHandle {
     /// The CA certificate (PEM) that signed the server's certificate, when serving HTTPS:
     /// write it to a file and point `AWS_CA_BUNDLE` at it.
     pub fn ca_pem(&self) -> Option<&str> {
-        self.tls.as_ref().map(TlsIdentity::ca_pem)
+        self.running.ca_pem()
     }
 
     /// Clock, faults, throttle and transcript.
@@ -640,20 +633,21 @@ fn amz_date_text(t: Timestamp) -> String {
     )
 }
 
-fn xml_reply(status: StatusCode, body: String, id: &str, auth: AuthCheck) -> ApiReply {
+fn xml_reply(status: StatusCode, body: String, id: &str, auth: AuthCheck) -> Reply {
     let mut headers = vec![(CONTENT_TYPE, HeaderValue::from_static("text/xml"))];
     if let Ok(v) = HeaderValue::from_str(id) {
         headers.push((HeaderName::from_static("x-amzn-requestid"), v));
     }
-    ApiReply {
+    Reply {
         status,
         headers,
         body: Bytes::from(body),
+        set_ttl: None,
         auth,
     }
 }
 
-fn error_reply(e: &StsError, auth: AuthCheck) -> ApiReply {
+fn error_reply(e: &StsError, auth: AuthCheck) -> Reply {
     let id = request_id();
     let kind = if e.status.is_server_error() {
         "Receiver"
@@ -670,7 +664,7 @@ fn error_reply(e: &StsError, auth: AuthCheck) -> ApiReply {
     xml_reply(e.status, body, &id, auth)
 }
 
-fn success_reply(action: &str, result: &str) -> ApiReply {
+fn success_reply(action: &str, result: &str) -> Reply {
     let id = request_id();
     let body = format!(
         "<{action}Response xmlns=\"{NAMESPACE}\">\n  <{action}Result>\n{result}  </{action}Result>\n  \
@@ -704,7 +698,7 @@ impl StsApp {
     }
 
     /// Checks the request's SigV4 signature (see the module docs for the order of checks).
-    fn authenticate(&self, req: &ApiRequest<'_>, now: Timestamp) -> Result<Caller, StsError> {
+    fn authenticate(&self, req: &RequestView<'_>, now: Timestamp) -> Result<Caller, StsError> {
         let Some(value) = header_str(req.headers, AUTHORIZATION.as_str()) else {
             return Err(StsError::new(
                 StatusCode::FORBIDDEN,
@@ -898,7 +892,7 @@ impl StsApp {
         caller: &Caller,
         now: Timestamp,
         call: &mut StsCall,
-    ) -> Result<ApiReply, StsError> {
+    ) -> Result<Reply, StsError> {
         let (arn, session_name) = role_and_session(p)?;
         let duration = duration_of(p)?;
         if let Some(id) = p.get("ExternalId") {
@@ -975,7 +969,7 @@ impl StsApp {
         p: &HashMap<String, String>,
         now: Timestamp,
         call: &mut StsCall,
-    ) -> Result<ApiReply, StsError> {
+    ) -> Result<Reply, StsError> {
         let (arn, session_name) = role_and_session(p)?;
         let token = p.get("WebIdentityToken").ok_or_else(|| {
             StsError::validation(
@@ -1023,7 +1017,7 @@ impl StsApp {
         Ok(success_reply("AssumeRoleWithWebIdentity", &result))
     }
 
-    fn dispatch(&self, req: &ApiRequest<'_>, now: Timestamp, call: &mut StsCall) -> ApiReply {
+    fn dispatch(&self, req: &RequestView<'_>, now: Timestamp, call: &mut StsCall) -> Reply {
         let p = parameters(req.query, req.body);
         call.action = p.get("Action").cloned().unwrap_or_default();
         call.role_arn = p.get("RoleArn").cloned();
@@ -1036,7 +1030,7 @@ impl StsApp {
             .and_then(|v| sigv4::parse_authorization(v).ok())
             .map(|a| a.access_key_id.to_owned());
 
-        let outcome = (|| -> Result<ApiReply, StsError> {
+        let outcome = (|| -> Result<Reply, StsError> {
             if *req.method != Method::POST && *req.method != Method::GET {
                 return Err(StsError::new(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -1197,8 +1191,10 @@ fn duration_of(p: &HashMap<String, String>) -> Result<Option<u32>, StsError> {
     Ok(u32::try_from(value).ok())
 }
 
-impl Api for StsApp {
-    fn respond(&self, req: &ApiRequest<'_>, now: Timestamp) -> ApiReply {
+impl App for StsApp {
+    const SERVING: Serving = Serving::API;
+
+    fn respond(&self, req: &RequestView<'_>, now: Timestamp) -> Reply {
         let mut call = StsCall {
             action: String::new(),
             role_arn: None,
@@ -1223,7 +1219,7 @@ impl Api for StsApp {
         reply
     }
 
-    fn status_reply(&self, status: StatusCode, _path: &str) -> ApiReply {
+    fn status_reply(&self, status: StatusCode, _path: &str) -> Reply {
         let (code, message) = match status.as_u16() {
             400 | 429 => ("Throttling", "Rate exceeded"),
             503 => ("ServiceUnavailable", "Service is unavailable"),

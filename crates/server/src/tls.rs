@@ -190,6 +190,12 @@ impl TlsIdentity {
         &self.names
     }
 
+    /// A rustls server configuration serving this identity (HTTP/1.1 only), for a test's
+    /// own TLS server (a replay of recorded traffic under the recorded host names, say).
+    pub fn rustls_server_config(&self) -> Result<Arc<rustls::ServerConfig>, Error> {
+        self.server_config()
+    }
+
     /// A rustls server configuration serving this identity (HTTP/1.1 only).
     pub(crate) fn server_config(&self) -> Result<Arc<rustls::ServerConfig>, Error> {
         let provider = Arc::new(rustls_rustcrypto::provider());

@@ -127,6 +127,30 @@ fn assert_same(found: &serde_json::Value, served: &Credentials, scenario: &str) 
     assert_eq!(expiry, served.expiration, "{scenario}");
 }
 
+/// botocore's credentials from `imds` (its environment plus `env`) must be the server's `set`.
+async fn expect_served(
+    imds: &ServerHandle,
+    scenario: &str,
+    env: &[(&str, &str)],
+    set: CredentialSet,
+) {
+    let found = botocore_credentials(imds, scenario, env)
+        .await
+        .unwrap_or_else(|| panic!("{scenario}: botocore found no credentials"));
+    assert_same(&found, &imds.credentials(set).unwrap(), scenario);
+}
+
+/// An IMDS server with separate IMDSv1 credentials (so a fallback shows) and `rule` on the
+/// token path.
+async fn token_fault(rule: FaultRule) -> ServerHandle {
+    ImdsServer::builder()
+        .separate_v1_credentials()
+        .fault(rule)
+        .start()
+        .await
+        .unwrap()
+}
+
 /// Checks python3 and botocore once, so a missing oracle fails with one clear message.
 async fn oracle_available() -> bool {
     let probe = Command::new("python3")
@@ -164,14 +188,7 @@ async fn botocore_gets_the_served_credentials() {
         .start()
         .await
         .unwrap();
-    let found = botocore_credentials(&imds, "v2", &[])
-        .await
-        .expect("credentials");
-    assert_same(
-        &found,
-        &imds.credentials(CredentialSet::RoleV2).unwrap(),
-        "v2",
-    );
+    expect_served(&imds, "v2", &[], CredentialSet::RoleV2).await;
     let t = imds.transcript();
     let seen: Vec<(&str, &str, AuthCheck, Option<u16>)> = t
         .iter()
@@ -216,20 +233,8 @@ async fn botocore_gets_the_served_credentials() {
 
     // The token PUT is refused with 403 (as by a proxy): botocore falls back to IMDSv1 and gets
     // the IMDSv1 credentials.
-    let imds = ImdsServer::builder()
-        .separate_v1_credentials()
-        .fault(FaultRule::on_path("/latest/api/token", Fault::Status(403)))
-        .start()
-        .await
-        .unwrap();
-    let found = botocore_credentials(&imds, "v1-fallback", &[])
-        .await
-        .expect("credentials");
-    assert_same(
-        &found,
-        &imds.credentials(CredentialSet::RoleV1).unwrap(),
-        "403 → v1",
-    );
+    let imds = token_fault(FaultRule::on_path("/latest/api/token", Fault::Status(403))).await;
+    expect_served(&imds, "v1-fallback", &[], CredentialSet::RoleV1).await;
     assert!(
         imds.transcript()[1..]
             .iter()
@@ -237,58 +242,26 @@ async fn botocore_gets_the_served_credentials() {
     );
 
     // A 503 on the token PUT with one attempt: botocore gives up on the token, uses IMDSv1.
-    let imds = ImdsServer::builder()
-        .separate_v1_credentials()
-        .fault(FaultRule::on_path("/latest/api/token", Fault::Status(503)).once())
-        .start()
-        .await
-        .unwrap();
-    let found = botocore_credentials(&imds, "503-once", &[])
-        .await
-        .expect("credentials");
-    assert_same(
-        &found,
-        &imds.credentials(CredentialSet::RoleV1).unwrap(),
-        "503 → v1",
-    );
+    let imds =
+        token_fault(FaultRule::on_path("/latest/api/token", Fault::Status(503)).once()).await;
+    expect_served(&imds, "503-once", &[], CredentialSet::RoleV1).await;
 
     // The same with two attempts: the second PUT succeeds, IMDSv2 credentials.
-    let imds = ImdsServer::builder()
-        .separate_v1_credentials()
-        .fault(FaultRule::on_path("/latest/api/token", Fault::Status(503)).once())
-        .start()
-        .await
-        .unwrap();
-    let found = botocore_credentials(
+    let imds =
+        token_fault(FaultRule::on_path("/latest/api/token", Fault::Status(503)).once()).await;
+    expect_served(
         &imds,
         "503-retry",
         &[("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "2")],
+        CredentialSet::RoleV2,
     )
-    .await
-    .expect("credentials");
-    assert_same(
-        &found,
-        &imds.credentials(CredentialSet::RoleV2).unwrap(),
-        "503, retry → v2",
-    );
+    .await;
     let statuses: Vec<Option<u16>> = imds.transcript().iter().map(|e| e.status()).collect();
     assert_eq!(statuses, [Some(503), Some(200), Some(200), Some(200)]);
 
     // A stalled token PUT: botocore's read timeout, then IMDSv1.
-    let imds = ImdsServer::builder()
-        .separate_v1_credentials()
-        .fault(FaultRule::on_path("/latest/api/token", Fault::Stall))
-        .start()
-        .await
-        .unwrap();
-    let found = botocore_credentials(&imds, "stall", &[])
-        .await
-        .expect("credentials");
-    assert_same(
-        &found,
-        &imds.credentials(CredentialSet::RoleV1).unwrap(),
-        "stall → v1",
-    );
+    let imds = token_fault(FaultRule::on_path("/latest/api/token", Fault::Stall)).await;
+    expect_served(&imds, "stall", &[], CredentialSet::RoleV1).await;
 
     // Tokens required and the token PUT refused: the v1 fallback gets 401, no credentials.
     let imds = ImdsServer::builder()
