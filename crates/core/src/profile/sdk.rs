@@ -99,6 +99,15 @@ enum PropertyError {
 /// The key is returned as written (the SDK lowercases it; so does every comparison here).
 #[inline]
 fn parse_property(line: &str) -> Result<(&str, &str), PropertyError> {
+    if let Some(kv) = spaced_property(line) {
+        return Ok(kv);
+    }
+    parse_property_general(line)
+}
+
+/// [`parse_property`] for any line: the SDK's steps one by one.
+#[inline]
+fn parse_property_general(line: &str) -> Result<(&str, &str), PropertyError> {
     let line = prepare_line(line, true);
     let eq = super::botocore::find_byte(line.as_bytes(), b'=').ok_or(PropertyError::NoEquals)?;
     let k = line.get(..eq).unwrap_or("");
@@ -108,6 +117,73 @@ fn parse_property(line: &str) -> Result<(&str, &str), PropertyError> {
         return Err(PropertyError::NoName);
     }
     Ok((k, v))
+}
+
+/// [`parse_property`] of a line spelt `key = value` (or `key =`) with nothing to trim and no
+/// `#` or `;` anywhere: what the trims, the comment search and the split give there, found by
+/// one scan of words for `=`, `#` and `;` and a few byte tests around the `=`. `None` for any
+/// other line, which the general path then reads.
+///
+/// Without `#` and `;` there is no comment to cut; with the first and last bytes not spaces or
+/// tabs, `trim_ws` leaves the line whole; one space on each side of the first `=` and no space
+/// or tab beyond it is exactly what trimming the two sides removes.
+#[inline]
+fn spaced_property(line: &str) -> Option<(&str, &str)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const EQ: u64 = ONES.wrapping_mul(b'=' as u64);
+    const HASH: u64 = ONES.wrapping_mul(b'#' as u64);
+    const SEMI: u64 = ONES.wrapping_mul(b';' as u64);
+    // The high bit of each zero byte of `v`, and maybe of bytes above the lowest one: the
+    // lowest mark is exact, and a word has a mark only if it has a zero byte.
+    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let b = line.as_bytes();
+    let len = b.len();
+    let is_ws = |i: usize| matches!(b.get(i), Some(b' ' | b'\t'));
+    if len < 3 || is_ws(0) || is_ws(len.wrapping_sub(1)) {
+        return None;
+    }
+    let mut eq = None;
+    let mut chunks = b.chunks_exact(8);
+    let mut base = 0usize;
+    let mut scan = |w: u64, base: usize| -> bool {
+        if zero_bytes(w ^ HASH) | zero_bytes(w ^ SEMI) != 0 {
+            return false;
+        }
+        if eq.is_none() {
+            let m = zero_bytes(w ^ EQ);
+            if m != 0 {
+                eq = Some(base.wrapping_add((m.trailing_zeros() / 8) as usize));
+            }
+        }
+        true
+    };
+    for chunk in &mut chunks {
+        let w = u64::from_le_bytes(*chunk.first_chunk::<8>()?);
+        if !scan(w, base) {
+            return None;
+        }
+        base = base.wrapping_add(8);
+    }
+    let rest = chunks.remainder().len();
+    // The last bytes, padded with `a` (none of the bytes looked for).
+    if rest != 0 && !scan(dedup::tail_word(b, rest, b'a'), base) {
+        return None;
+    }
+    let eq = eq?;
+    // `key = ` … : one space before the `=`, a key byte before it.
+    if eq < 2 || b.get(eq.wrapping_sub(1)) != Some(&b' ') || is_ws(eq.wrapping_sub(2)) {
+        return None;
+    }
+    let key = line.get(..eq.wrapping_sub(1))?;
+    if eq.wrapping_add(1) == len {
+        return Some((key, ""));
+    }
+    // ` value`: one space after the `=`, then a value byte (the last byte is not white space).
+    if b.get(eq.wrapping_add(1)) != Some(&b' ') || is_ws(eq.wrapping_add(2)) {
+        return None;
+    }
+    Some((key, line.get(eq.wrapping_add(2)..)?))
 }
 
 /// The state of the SDK's line machine.
@@ -249,12 +325,37 @@ impl<'a> Iterator for Lexer<'a> {
 
 /// Whether `s` is an SDK identifier: `[A-Za-z0-9_\-/.%@:+]*` (the SDK's check accepts the empty
 /// string, though its documentation says `+`).
+///
+/// Keys and names are checked once per listing or lookup, so the test is one table load per
+/// byte ([`IDENTIFIER_BYTES`]).
+#[inline]
 pub(crate) fn is_identifier(s: &str) -> bool {
     s.bytes().all(|b| {
-        b.is_ascii_alphanumeric()
-            || matches!(b, b'_' | b'-' | b'/' | b'.' | b'%' | b'@' | b':' | b'+')
+        IDENTIFIER_BYTES
+            .get(usize::from(b))
+            .copied()
+            .unwrap_or(false)
     })
 }
+
+/// Which bytes an SDK identifier may hold (see [`is_identifier`]).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "built at compile time: an index out of range fails the build, not a lookup"
+)]
+const IDENTIFIER_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0u8;
+    loop {
+        table[b as usize] = b.is_ascii_alphanumeric()
+            || matches!(b, b'_' | b'-' | b'/' | b'.' | b'%' | b'@' | b':' | b'+');
+        if b == u8::MAX {
+            break;
+        }
+        b = b.wrapping_add(1);
+    }
+    table
+};
 
 /// How the SDK normalizes a section name (`SectionKey::parse` + `valid_for`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -789,4 +890,85 @@ fn key_fingerprint(key: &str) -> u32 {
         h.finish()
     });
     (hash >> 32) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-scan split agrees with the SDK's steps wherever it answers, and answers for the
+    /// usual spellings.
+    #[test]
+    fn spaced_property_agrees_with_the_general_split() {
+        let usual = [
+            "region = us-east-1",
+            "s3 =",
+            "a = b",
+            "role_arn = arn:aws:iam::123456789012:role/Deploy",
+            "credential_process = /usr/local/bin/creds --profile x --format json",
+            "k = v = w",
+            "key = caf\u{e9}",
+            "k\u{e9}y = value",
+        ];
+        for line in usual {
+            let fast = spaced_property(line);
+            assert!(fast.is_some(), "{line:?} takes the one-scan split");
+            assert_eq!(fast.map(Ok), Some(parse_property_general(line)), "{line:?}");
+        }
+        let others = [
+            "",
+            "=",
+            " = v",
+            "k=v",
+            "k =v",
+            "k= v",
+            "k  = v",
+            "k =  v",
+            "k = v ",
+            " k = v",
+            "k = v\t",
+            "\tk = v",
+            "k \t= v",
+            "k = # c",
+            "k = v # c",
+            "k = v#c",
+            "k = v;c",
+            "k = v ; c",
+            "#k = v",
+            ";k = v",
+            "k # = v",
+            "k = ",
+            "k =\t",
+            "k",
+            "ab",
+            "a b",
+            "a =",
+            "a = b c d e f g h i j k l m n o p # q",
+            "abcdefgh = ijklmnop",
+            "abcdefg = hijklmnop;",
+            "abcdefghijklmno = p",
+            "k = \u{a0}v",
+            "k\u{3000} = v",
+        ];
+        for line in others {
+            if let Some(fast) = spaced_property(line) {
+                assert_eq!(Ok(fast), parse_property_general(line), "{line:?}");
+            }
+        }
+    }
+
+    /// The identifier table holds exactly the SDK's identifier bytes.
+    #[test]
+    fn identifier_table_is_the_sdk_class() {
+        for b in 0..=u8::MAX {
+            let expected = b.is_ascii_alphanumeric()
+                || matches!(b, b'_' | b'-' | b'/' | b'.' | b'%' | b'@' | b':' | b'+');
+            let mut buf = [0u8; 4];
+            let s = char::from(b).encode_utf8(&mut buf);
+            assert_eq!(is_identifier(s), expected, "byte {b:#04x}");
+        }
+        assert!(is_identifier(""));
+        assert!(is_identifier("team42-prod_1/x.y%z@w:v+u"));
+        assert!(!is_identifier("a b"));
+    }
 }
