@@ -23,7 +23,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::process::Command;
 
 use credchain_core::profile::{Dialect, FileKind, Merged, ParseError, ProfileFile, Section, Value};
 use serde_json::{Map, Value as Json, json};
@@ -39,6 +38,7 @@ struct Case {
 // ---------------------------------------------------------------------------------------------
 // The generator.
 
+use credchain_tests::oracle::{run_json_oracle, skip_botocore};
 use credchain_tests::rng::Rng;
 
 /// Section headers, from ordinary to strange (spec §3.2 step 4, §3.4).
@@ -633,31 +633,7 @@ fn run_oracle(cases: &[Case]) -> Vec<Json> {
             Json::Object(o)
         })
         .collect();
-    let path = std::env::temp_dir().join(format!(
-        "credchain-botocore-cases-{}.json",
-        std::process::id()
-    ));
-    std::fs::write(&path, serde_json::to_vec(&input).unwrap()).expect("write the cases");
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("oracle")
-        .join("botocore_profiles.py");
-    let output = Command::new("python3")
-        .arg(&script)
-        .arg(&path)
-        .env("PYTHONUTF8", "1")
-        .output();
-    let _ = std::fs::remove_file(&path);
-    let output = output.unwrap_or_else(|e| {
-        panic!("cannot run python3 ({e}): install python3 and botocore==1.43.11, or set CREDCHAIN_SKIP_BOTOCORE=1")
-    });
-    assert!(
-        output.status.success(),
-        "the botocore oracle failed (is botocore 1.43.11 installed? set CREDCHAIN_SKIP_BOTOCORE=1 to skip):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let results: Vec<Json> = serde_json::from_slice(&output.stdout).expect("oracle output is JSON");
-    assert_eq!(results.len(), cases.len(), "one oracle answer per case");
-    results
+    run_json_oracle("botocore_profiles.py", &input)
 }
 
 fn show(bytes: &Option<Vec<u8>>) -> String {
@@ -669,7 +645,7 @@ fn show(bytes: &Option<Vec<u8>>) -> String {
 
 #[test]
 fn botocore_reads_files_as_credchain_does() {
-    if std::env::var_os("CREDCHAIN_SKIP_BOTOCORE").is_some_and(|v| v == "1") {
+    if skip_botocore() {
         println!("skipped: CREDCHAIN_SKIP_BOTOCORE=1");
         return;
     }

@@ -36,41 +36,11 @@ use credchain_core::chain::{
 };
 use serde_json::{Value as Json, json};
 
+use credchain_tests::oracle::{ChainAnswer as Answer, run_json_oracle, skip_botocore};
+use credchain_tests::rng::Rng;
+
 const SCENARIOS: usize = 1500;
 const SEED: u64 = 0x00c4_edc4_a1b0_7c0e;
-
-const ORACLE: &str = r#"
-import json, os, sys
-import botocore.session
-from botocore.credentials import RefreshableCredentials, DeferredRefreshableCredentials
-
-scenarios = json.load(open(sys.argv[1]))
-out = []
-for s in scenarios:
-    os.environ.clear()
-    os.environ.update(s["env"])
-    try:
-        session = botocore.session.Session(profile=s["profile"])
-        c = session.get_credentials()
-        if c is None:
-            out.append({"none": True})
-            continue
-        r = {"method": c.method}
-        if isinstance(c, DeferredRefreshableCredentials):
-            r["deferred"] = True
-        elif isinstance(c, RefreshableCredentials):
-            d = c.__dict__
-            r.update(ak=d["_access_key"], token=d["_token"], account=d.get("_account_id"),
-                     expiry=int(d["_expiry_time"].timestamp()))
-        else:
-            r.update(ak=c.access_key, token=c.token, account=c.account_id, expiry=None)
-        out.append(r)
-    except Exception as e:
-        out.append({"error": type(e).__name__, "msg": str(e)})
-json.dump(out, sys.stdout)
-"#;
-
-use credchain_tests::rng::Rng;
 
 const NAMES: [&str; 5] = ["default", "dev", "prod", "base", "loop"];
 const GOOD: &str = r#"/bin/echo '{"Version": 1, "AccessKeyId": "PROC_AK", "SecretAccessKey": "PROC_SK", "SessionToken": "PROC_TOK"}'"#;
@@ -363,46 +333,6 @@ fn scenario(rng: &mut Rng, dir: &Path, path_var: &str) -> Scenario {
     }
 }
 
-/// What either side concluded, in comparable form.
-#[derive(Debug, Clone, PartialEq)]
-enum Answer {
-    None,
-    Creds {
-        method: String,
-        ak: String,
-        token: Option<String>,
-        account: Option<String>,
-        expiry: Option<i64>,
-    },
-    /// A deferred (role) source applies.
-    Deferred(String),
-    Error(String, String),
-}
-
-fn botocore_answer(v: &Json) -> Answer {
-    if v.get("none").is_some() {
-        return Answer::None;
-    }
-    if let Some(class) = v.get("error") {
-        return Answer::Error(
-            class.as_str().unwrap().to_owned(),
-            v["msg"].as_str().unwrap_or("").to_owned(),
-        );
-    }
-    let method = v["method"].as_str().unwrap().to_owned();
-    if v.get("deferred").is_some() {
-        return Answer::Deferred(method);
-    }
-    let s = |k: &str| v.get(k).and_then(Json::as_str).map(str::to_owned);
-    Answer::Creds {
-        method,
-        ak: s("ak").unwrap_or_default(),
-        token: s("token"),
-        account: s("account"),
-        expiry: v.get("expiry").and_then(Json::as_i64),
-    }
-}
-
 /// Splits the test's own commands: a program, then either one single-quoted argument or
 /// white-space separated words (what `shlex.split` gives for them).
 fn split(command: &str) -> Vec<String> {
@@ -548,7 +478,7 @@ fn describe(s: &Scenario) -> String {
 
 #[test]
 fn chain_matches_botocore() {
-    if std::env::var_os("CREDCHAIN_SKIP_BOTOCORE").is_some_and(|v| v == "1") {
+    if skip_botocore() {
         println!("skipped: CREDCHAIN_SKIP_BOTOCORE=1 — the chain was NOT compared with botocore");
         return;
     }
@@ -589,41 +519,14 @@ fn chain_matches_botocore() {
             })
         })
         .collect();
-    let batch_path = root.join("scenarios.json");
-    std::fs::write(&batch_path, serde_json::to_vec(&batch).unwrap()).unwrap();
-    let script = root.join("oracle.py");
-    std::fs::write(&script, ORACLE).unwrap();
-    let output = Command::new("python3")
-        .arg(&script)
-        .arg(&batch_path)
-        .env("PYTHONUTF8", "1")
-        .output();
-    let output = output.unwrap_or_else(|e| {
-        let _ = std::fs::remove_dir_all(&root);
-        panic!("cannot run python3 ({e}): install python3 and botocore==1.43.11, or set CREDCHAIN_SKIP_BOTOCORE=1")
-    });
-    if !output.status.success() {
-        let _ = std::fs::remove_dir_all(&root);
-        panic!(
-            "the botocore oracle failed (is botocore 1.43.11 installed? set CREDCHAIN_SKIP_BOTOCORE=1 to skip):\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let answers: Vec<Json> = serde_json::from_slice(&output.stdout).expect("oracle output is JSON");
-    assert_eq!(answers.len(), scenarios.len());
+    let answers = run_json_oracle("session_credentials.py", &batch);
 
     let mut failures = Vec::new();
     let mut tally: BTreeMap<String, usize> = BTreeMap::new();
     for (i, (s, a)) in scenarios.iter().zip(&answers).enumerate() {
-        let theirs = botocore_answer(a);
+        let theirs = Answer::from_botocore(a);
         let ours = credchain_answer(s);
-        let key = match &theirs {
-            Answer::None => "no credentials".to_owned(),
-            Answer::Creds { method, .. } => method.clone(),
-            Answer::Deferred(m) => format!("{m} (deferred)"),
-            Answer::Error(c, _) => format!("error {c}"),
-        };
-        *tally.entry(key).or_default() += 1;
+        *tally.entry(theirs.key()).or_default() += 1;
         if !same(&ours, &theirs) {
             failures.push(format!(
                 "scenario {i}:\n  botocore: {theirs:?}\n  credchain: {ours:?}\n{}",

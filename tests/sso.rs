@@ -29,54 +29,59 @@ use credchain_core::sso::{
 use credchain_core::time::Timestamp;
 use credchain_tests::alloc::no_alloc;
 use credchain_tests::oracle::{run_json_oracle, skip_botocore};
-use credchain_tests::rng::Rng;
+use credchain_tests::rng::{Rng, WIDE_PIECES};
 use serde_json::{Value as Json, json};
 
 fn run_oracle(cases: &[Json]) -> Vec<Json> {
     run_json_oracle("sts_sso.py", cases)
 }
 
+/// A string of common URL pieces and the ones SSO names, tokens and cache JSON stress.
 fn gen_text(rng: &mut Rng, max: usize) -> String {
-    const PIECES: &[&str] = &[
-        "a",
-        "Z",
-        "0",
-        "9",
-        "-",
-        "_",
-        ".",
-        "~",
-        " ",
-        "+",
-        "/",
-        "=",
-        "&",
-        "%",
-        "?",
-        "#",
-        ":",
-        "@",
-        "\"",
-        "\\",
-        "é",
-        "漢",
-        "😀",
-        "\t",
-        "\n",
-        "\u{1}",
-        "\u{7f}",
-        "https://d-123.awsapps.com/start",
-        "my-sso",
-        "#/",
-        "\u{2028}",
-    ];
-    let n = rng.below(max + 1);
-    (0..n).map(|_| *rng.pick(PIECES)).collect()
+    rng.text(
+        &[
+            &["\"", "\\"],
+            &WIDE_PIECES,
+            &[
+                "\u{1}",
+                "\u{7f}",
+                "https://d-123.awsapps.com/start",
+                "my-sso",
+                "#/",
+                "\u{2028}",
+            ],
+        ],
+        max,
+    )
 }
 
 fn decode(s: &JsonStr<'_>) -> String {
     let mut buf = vec![0u8; s.decoded_len()];
     s.decode_into(&mut buf).unwrap().to_owned()
+}
+
+/// Asks botocore about `cases` (unless `CREDCHAIN_SKIP_BOTOCORE=1`) and checks that credchain's
+/// answers, `ours`, are the same, case by case; a failure names each case by its JSON.
+fn compare_with_botocore(what: &str, cases: &[Json], ours: Vec<Json>) {
+    let names = cases.iter().map(Json::to_string).collect();
+    compare_named(what, names, cases, ours);
+}
+
+/// [`compare_with_botocore`], with the cases named by `names`.
+fn compare_named(what: &str, names: Vec<String>, cases: &[Json], ours: Vec<Json>) {
+    if skip_botocore() {
+        return;
+    }
+    let want = run_oracle(cases);
+    check_all(
+        what,
+        names
+            .into_iter()
+            .zip(ours)
+            .zip(want)
+            .map(|((c, g), w)| (c, g, w))
+            .collect(),
+    );
 }
 
 fn check_all(what: &str, pairs: Vec<(String, Json, Json)>) {
@@ -136,20 +141,7 @@ fn cache_file_names_and_keys_are_botocores() {
         CacheFileName::new(TokenCacheKey::SessionName("dev")).as_str(),
         "34c6fceca75e456f25e7e99531e2425c6c1de443.json"
     );
-    if skip_botocore() {
-        return;
-    }
-    let want = run_oracle(&cases);
-    check_all(
-        "cache names and keys",
-        cases
-            .iter()
-            .map(|c| c.to_string())
-            .zip(ours)
-            .zip(want)
-            .map(|((c, g), w)| (c, g, w))
-            .collect(),
-    );
+    compare_with_botocore("cache names and keys", &cases, ours);
 }
 
 #[test]
@@ -209,20 +201,7 @@ fn requests_are_botocores() {
             cases.push(json!({"kind": "sso_create_token", "region": region, "client_id": id, "client_secret": secret, "refresh_token": refresh}));
         }
     }
-    if skip_botocore() {
-        return;
-    }
-    let want = run_oracle(&cases);
-    check_all(
-        "GetRoleCredentials and CreateToken requests",
-        cases
-            .iter()
-            .map(|c| c.to_string())
-            .zip(ours)
-            .zip(want)
-            .map(|((c, g), w)| (c, g, w))
-            .collect(),
-    );
+    compare_with_botocore("GetRoleCredentials and CreateToken requests", &cases, ours);
 }
 
 fn our_role_credentials(status: u16, error_type: Option<&str>, body: &str) -> Json {
@@ -368,20 +347,8 @@ fn replayed_sso_answers_and_cache_files_are_read() {
         }
     }
     assert!(files >= 5, "only {files} cache files");
-    if skip_botocore() {
-        return;
-    }
-    let want = run_oracle(&cases);
-    check_all(
-        "replayed SSO answers",
-        answers
-            .iter()
-            .map(|a| a.0.clone())
-            .zip(ours)
-            .zip(want)
-            .map(|((c, g), w)| (c, g, w))
-            .collect(),
-    );
+    let names = answers.iter().map(|a| a.0.clone()).collect();
+    compare_named("replayed SSO answers", names, &cases, ours);
 }
 
 #[test]
@@ -470,20 +437,7 @@ fn generated_answers_are_read_as_botocore_reads_them() {
         }));
         cases.push(json!({"kind": "create_token_response", "body": body}));
     }
-    if skip_botocore() {
-        return;
-    }
-    let want = run_oracle(&cases);
-    check_all(
-        "generated SSO answers",
-        cases
-            .iter()
-            .map(|c| c.to_string())
-            .zip(ours)
-            .zip(want)
-            .map(|((c, g), w)| (c, g, w))
-            .collect(),
-    );
+    compare_with_botocore("generated SSO answers", &cases, ours);
 }
 
 #[test]
@@ -533,20 +487,7 @@ fn refreshed_cache_is_written_as_botocore_writes_it() {
             "expires_at": expires, "client_id": v[3], "client_secret": v[4], "registration_expires_at": v[5],
             "refresh_token": refresh}));
     }
-    if skip_botocore() {
-        return;
-    }
-    let want = run_oracle(&cases);
-    check_all(
-        "refreshed cache files",
-        cases
-            .iter()
-            .map(|c| c.to_string())
-            .zip(ours)
-            .zip(want)
-            .map(|((c, g), w)| (c, g, w))
-            .collect(),
-    );
+    compare_with_botocore("refreshed cache files", &cases, ours);
 }
 
 #[test]

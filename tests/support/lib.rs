@@ -1,7 +1,9 @@
-//! Helpers shared by credchain's integration tests: where the shared test data lives, and a
-//! counting allocator for the zero-allocation proofs.
+//! Helpers shared by credchain's integration tests: where the shared test data lives, a
+//! counting allocator for the zero-allocation proofs, the botocore oracle runner, the seeded
+//! generator of the generated scenarios, and moto's server as a peer.
 
 pub mod alloc;
+pub mod moto;
 pub mod oracle;
 pub mod rng;
 

@@ -1,6 +1,16 @@
 //! SplitMix64: a small, well-mixed, seeded generator for the generated-scenario tests. The same
 //! seed gives the same scenarios on every machine, so a failing case can be replayed.
 
+/// The pieces that the generated strings of the STS and SSO tests have in common: unreserved
+/// ASCII, a space, and the punctuation that form, query and URL encodings treat specially.
+pub const URL_PIECES: [&str; 18] = [
+    "a", "Z", "0", "9", "-", "_", ".", "~", " ", "+", "/", "=", "&", "%", "?", "#", ":", "@",
+];
+
+/// Characters beyond ASCII's printable ones, in the order the STS and SSO tests draw them:
+/// two-byte, three-byte and four-byte UTF-8, a tab and a line break.
+pub const WIDE_PIECES: [&str; 5] = ["é", "漢", "😀", "\t", "\n"];
+
 /// The generator's state.
 #[derive(Debug, Clone)]
 pub struct Rng(pub u64);
@@ -42,5 +52,18 @@ impl Rng {
     /// A copy of one of `items` (which must not be empty).
     pub fn choose<T: Copy>(&mut self, items: &[T]) -> T {
         *self.pick(items)
+    }
+
+    /// A string of up to `max` pieces (the count is drawn first, then each piece), each one of
+    /// [`URL_PIECES`] followed by the pieces of `groups`, in order: a test's own additions come
+    /// after the common ones, so that the same seed draws the same strings.
+    pub fn text(&mut self, groups: &[&[&str]], max: usize) -> String {
+        let pieces: Vec<&str> = URL_PIECES
+            .iter()
+            .chain(groups.iter().copied().flatten())
+            .copied()
+            .collect();
+        let n = self.below(max.saturating_add(1));
+        (0..n).map(|_| *self.pick(&pieces)).collect()
     }
 }

@@ -63,47 +63,13 @@ use credchain_server::{Clock, ContainerServer, HttpTokens, ImdsServer, RoleMode}
 use serde_json::{Value as Json, json};
 use tokio::sync::Semaphore;
 
+use credchain_tests::oracle::{ChainAnswer as Answer, run_json_oracle, skip_botocore};
+use credchain_tests::rng::Rng;
+
 const SCENARIOS: usize = 1200;
 /// credchain scenarios resolved at once.
 const CONCURRENCY: usize = 32;
 const SEED: u64 = 0x0d1f_f5ee_d0c4_a1b4;
-
-const ORACLE: &str = r#"
-import json, os, sys
-import botocore.session
-import botocore.utils
-from botocore.credentials import RefreshableCredentials, DeferredRefreshableCredentials
-
-# botocore sleeps 1 s between its 3 container attempts; the attempts are kept, the sleep is not.
-botocore.utils.ContainerMetadataFetcher.SLEEP_TIME = 0
-
-scenarios = json.load(open(sys.argv[1]))
-out = []
-for s in scenarios:
-    os.environ.clear()
-    os.environ.update(s["env"])
-    try:
-        session = botocore.session.Session(profile=s["profile"])
-        c = session.get_credentials()
-        if c is None:
-            out.append({"none": True})
-            continue
-        r = {"method": c.method}
-        if isinstance(c, DeferredRefreshableCredentials):
-            r["deferred"] = True
-        elif isinstance(c, RefreshableCredentials):
-            d = c.__dict__
-            r.update(ak=d["_access_key"], token=d["_token"], account=d.get("_account_id"),
-                     expiry=int(d["_expiry_time"].timestamp()))
-        else:
-            r.update(ak=c.access_key, token=c.token, account=c.account_id, expiry=None)
-        out.append(r)
-    except Exception as e:
-        out.append({"error": type(e).__name__, "msg": str(e)})
-json.dump(out, sys.stdout)
-"#;
-
-use credchain_tests::rng::Rng;
 
 /// How the scenario's IMDS behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -420,59 +386,6 @@ fn scenario(rng: &mut Rng, dir: &Path, scripts: &Path, ep: &Endpoints) -> Scenar
     }
 }
 
-/// What either side concluded, in comparable form.
-#[derive(Debug, Clone, PartialEq)]
-enum Answer {
-    None,
-    Creds {
-        method: String,
-        ak: String,
-        token: Option<String>,
-        account: Option<String>,
-        expiry: Option<i64>,
-    },
-    /// A role source that applies but runs only when used (botocore) / is not supported yet
-    /// (credchain).
-    Deferred(String),
-    /// The exception class and the message.
-    Error(String, String),
-}
-
-impl Answer {
-    fn key(&self) -> String {
-        match self {
-            Answer::None => "no credentials".to_owned(),
-            Answer::Creds { method, .. } => method.clone(),
-            Answer::Deferred(m) => format!("{m} (deferred)"),
-            Answer::Error(c, _) => format!("error {c}"),
-        }
-    }
-}
-
-fn botocore_answer(v: &Json) -> Answer {
-    if v.get("none").is_some() {
-        return Answer::None;
-    }
-    if let Some(class) = v.get("error") {
-        return Answer::Error(
-            class.as_str().unwrap().to_owned(),
-            v["msg"].as_str().unwrap_or("").to_owned(),
-        );
-    }
-    let method = v["method"].as_str().unwrap().to_owned();
-    if v.get("deferred").is_some() {
-        return Answer::Deferred(method);
-    }
-    let s = |k: &str| v.get(k).and_then(Json::as_str).map(str::to_owned);
-    Answer::Creds {
-        method,
-        ak: s("ak").unwrap_or_default(),
-        token: s("token"),
-        account: s("account"),
-        expiry: v.get("expiry").and_then(Json::as_i64),
-    }
-}
-
 async fn credchain_answer(s: &Scenario) -> Answer {
     let mut builder = DefaultChain::builder()
         .env(EnvSnapshot::from_pairs(s.env.iter().cloned()))
@@ -607,7 +520,7 @@ impl Drop for Cleanup {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn default_chain_matches_botocore_with_servers() {
-    if std::env::var_os("CREDCHAIN_SKIP_BOTOCORE").is_some_and(|v| v == "1") {
+    if skip_botocore() {
         println!(
             "SKIPPED: CREDCHAIN_SKIP_BOTOCORE=1 — DefaultChain was NOT compared with botocore \
              on {SCENARIOS} scenarios"
@@ -749,35 +662,12 @@ async fn default_chain_matches_botocore_with_servers() {
             })
         })
         .collect();
-    let batch_path = root.join("scenarios.json");
-    std::fs::write(&batch_path, serde_json::to_vec(&batch).unwrap()).unwrap();
-    let script = root.join("oracle.py");
-    std::fs::write(&script, ORACLE).unwrap();
     let t = Instant::now();
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("python3")
-            .arg(&script)
-            .arg(&batch_path)
-            .env("PYTHONUTF8", "1")
-            .output()
-    })
-    .await
-    .unwrap()
-    .unwrap_or_else(|e| {
-        panic!(
-            "cannot run python3 ({e}): install python3 and botocore==1.43.11, or set \
-             CREDCHAIN_SKIP_BOTOCORE=1"
-        )
-    });
+    let answers =
+        tokio::task::spawn_blocking(move || run_json_oracle("session_credentials.py", &batch))
+            .await
+            .unwrap();
     let botocore_time = t.elapsed();
-    assert!(
-        output.status.success(),
-        "the botocore oracle failed (is botocore 1.43.11 installed? set \
-         CREDCHAIN_SKIP_BOTOCORE=1 to skip):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let answers: Vec<Json> = serde_json::from_slice(&output.stdout).expect("oracle output is JSON");
-    assert_eq!(answers.len(), scenarios.len());
 
     let mut failures = Vec::new();
     let mut agree = 0usize;
@@ -785,7 +675,7 @@ async fn default_chain_matches_botocore_with_servers() {
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     let mut setups: BTreeMap<String, usize> = BTreeMap::new();
     for (i, ((s, a), ours)) in scenarios.iter().zip(&answers).zip(&ours).enumerate() {
-        let theirs = botocore_answer(a);
+        let theirs = Answer::from_botocore(a);
         *outcomes.entry(theirs.key()).or_default() += 1;
         *setups.entry(format!("imds {:?}", s.imds)).or_default() += 1;
         *setups
