@@ -49,13 +49,14 @@
 //!   but only when no response head had arrived: STS and SSO calls only mint
 //!   credentials, and botocore retries them on such errors as well.
 //!
-//! ## No proxy
+//! ## Proxies
 //!
-//! botocore sends STS and SSO requests through `HTTPS_PROXY` / `HTTP_PROXY` (minus
-//! `NO_PROXY`) when they are set. credchain does not: it never reads those variables and
-//! always connects to the endpoint directly. This is a documented difference; in a network
-//! where the endpoint can only be reached through a proxy, point `AWS_ENDPOINT_URL_STS` at a
-//! reachable endpoint instead.
+//! [`HttpsOptions::proxies`] (none by default) sends requests through an HTTP proxy as
+//! botocore does for STS and SSO: `https` endpoints through a `CONNECT` tunnel (TLS stays end
+//! to end), `http` endpoints with the absolute URL as the request target. The chain fills it
+//! from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` with [`Proxies::from_vars`]; the
+//! [`crate::proxy`] module says how those are read. A failure to reach the proxy, or a tunnel
+//! it refuses, is an [`HttpsErrorKind::Proxy`] error naming the proxy (its password masked).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), credchain_http::HttpsError> {
@@ -94,6 +95,7 @@ use rustls_pki_types::pem::PemObject;
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
+use crate::proxy::{ConnectAnswer, MAX_CONNECT_HEAD, Proxies, ProxyUrl, connect_answer};
 use crate::transport::DEFAULT_USER_AGENT;
 
 /// The default connect timeout: botocore's 60 seconds.
@@ -115,6 +117,27 @@ pub struct HttpsOptions {
     pub max_body_bytes: usize,
     /// How many idle connections are kept for reuse (0: none).
     pub max_idle_connections: usize,
+    /// The proxies to send through (none by default).
+    pub proxies: Proxies,
+    /// Addresses to connect to instead of resolving a host (none by default): see
+    /// [`ConnectTo`].
+    pub connect_to: Vec<ConnectTo>,
+}
+
+/// Connect to `addr` for requests to `host`:`port`, like curl's `--connect-to`: the request's
+/// URL, its `Host` header and the TLS server name stay those of `host`, and the server's
+/// certificate must still be valid for `host` (against the client's [`TrustRoots`]); only the
+/// name lookup is skipped. For tests that serve a real endpoint's host name on loopback, and
+/// for networks where an endpoint is reached at a known address. Not used through a proxy
+/// (the proxy resolves the host).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectTo {
+    /// The host of the URL, as written there (case-insensitive).
+    pub host: String,
+    /// The port of the URL (443 for an `https` URL without one).
+    pub port: u16,
+    /// Where to connect instead.
+    pub addr: std::net::SocketAddr,
 }
 
 impl Default for HttpsOptions {
@@ -124,6 +147,8 @@ impl Default for HttpsOptions {
             read_timeout: DEFAULT_READ_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_idle_connections: 8,
+            proxies: Proxies::none(),
+            connect_to: Vec::new(),
         }
     }
 }
@@ -148,6 +173,24 @@ impl HttpsOptions {
     #[must_use]
     pub fn with_max_idle_connections(mut self, n: usize) -> Self {
         self.max_idle_connections = n;
+        self
+    }
+
+    /// These options sending through `proxies`.
+    #[must_use]
+    pub fn with_proxies(mut self, proxies: Proxies) -> Self {
+        self.proxies = proxies;
+        self
+    }
+
+    /// These options connecting to `addr` for `host`:`port` ([`ConnectTo`]).
+    #[must_use]
+    pub fn with_connect_to(mut self, host: &str, port: u16, addr: std::net::SocketAddr) -> Self {
+        self.connect_to.push(ConnectTo {
+            host: host.to_owned(),
+            port,
+            addr,
+        });
         self
     }
 }
@@ -359,6 +402,11 @@ pub enum HttpsErrorKind {
     /// The connection closed or reset before the response was complete (a truncated body
     /// included), or the response was not HTTP/1.1.
     ConnectionClosed,
+    /// The proxy could not be reached, refused the tunnel (a status other than 2xx to
+    /// `CONNECT`, such as 407 when it wants credentials) or did not answer in HTTP.
+    Proxy,
+    /// The proxy URL cannot be used (not `http://host[:port]`).
+    ProxyUrl,
     /// The body is longer than [`HttpsOptions::max_body_bytes`].
     BodyTooLarge {
         /// The limit.
@@ -462,6 +510,8 @@ impl fmt::Display for HttpsError {
                 f,
                 "connection to {target} closed before a complete response"
             )?,
+            HttpsErrorKind::Proxy => write!(f, "the proxy to {target} failed")?,
+            HttpsErrorKind::ProxyUrl => write!(f, "cannot send to {target} through a proxy")?,
             HttpsErrorKind::BodyTooLarge { limit, declared } => {
                 write!(
                     f,
@@ -492,6 +542,8 @@ struct Target {
     host_header: String,
     /// Path and query as sent.
     path_and_query: String,
+    /// The proxy to go through.
+    proxy: Option<ProxyUrl>,
 }
 
 fn parse_url(url: &str) -> Result<Target, HttpsError> {
@@ -537,6 +589,7 @@ fn parse_url(url: &str) -> Result<Target, HttpsError> {
         port,
         host_header,
         path_and_query,
+        proxy: None,
     })
 }
 
@@ -668,7 +721,13 @@ impl HttpsClient {
     /// timeouts, the body cap and connection reuse. Any status is a response; only a failure
     /// to get one is an error.
     pub async fn send(&self, request: &HttpsRequest<'_>) -> Result<HttpsResponse, HttpsError> {
-        let target = parse_url(request.url)?;
+        let mut target = parse_url(request.url)?;
+        if let Some(proxy) = self.options.proxies.proxy_for(request.url) {
+            let proxy = ProxyUrl::parse(&proxy).map_err(|e| {
+                HttpsError::detailed(HttpsErrorKind::ProxyUrl, &e).at(&target.host_header)
+            })?;
+            target.proxy = Some(proxy);
+        }
         self.count(|s| s.requests = s.requests.saturating_add(1));
         // Checked before connecting, so a bad request costs nothing.
         let built = build_request(request, &target).map_err(|e| e.at(&target.host_header))?;
@@ -748,9 +807,34 @@ impl HttpsClient {
     }
 
     async fn open(&self, target: &Target) -> Result<Conn, HttpsError> {
-        let stream = TcpStream::connect((target.host.as_str(), target.port))
-            .await
-            .map_err(|e| HttpsError::detailed(HttpsErrorKind::ConnectFailed, &e))?;
+        let stream = match &target.proxy {
+            None => {
+                let pinned =
+                    self.options.connect_to.iter().find(|c| {
+                        c.port == target.port && c.host.eq_ignore_ascii_case(&target.host)
+                    });
+                match pinned {
+                    Some(c) => TcpStream::connect(c.addr).await,
+                    None => TcpStream::connect((target.host.as_str(), target.port)).await,
+                }
+                .map_err(|e| HttpsError::detailed(HttpsErrorKind::ConnectFailed, &e))?
+            }
+            Some(proxy) => {
+                let stream = TcpStream::connect((proxy.host.as_str(), proxy.port))
+                    .await
+                    .map_err(|e| {
+                        HttpsError::detailed(
+                            HttpsErrorKind::Proxy,
+                            &format_args!("cannot connect to the proxy {}: {e}", proxy.shown),
+                        )
+                    })?;
+                if target.https {
+                    tunnel(stream, target, proxy).await?
+                } else {
+                    stream
+                }
+            }
+        };
         let _ = stream.set_nodelay(true);
         self.count(|s| s.connections_opened = s.connections_opened.saturating_add(1));
         if !target.https {
@@ -851,6 +935,56 @@ where
     Ok(Conn { sender, driver })
 }
 
+/// Opens a `CONNECT` tunnel to `target` through `proxy` on `stream`.
+async fn tunnel(
+    mut stream: TcpStream,
+    target: &Target,
+    proxy: &ProxyUrl,
+) -> Result<TcpStream, HttpsError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let failed = |why: &dyn fmt::Display| {
+        HttpsError::detailed(
+            HttpsErrorKind::Proxy,
+            &format_args!("the proxy {} {why}", proxy.shown),
+        )
+    };
+    let authority = if target.host.contains(':') {
+        format!("[{}]:{}", target.host, target.port)
+    } else {
+        format!("{}:{}", target.host, target.port)
+    };
+    let head = crate::proxy::connect_request(&authority, proxy);
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .map_err(|e| failed(&format_args!("closed the connection: {e}")))?;
+    // Read byte-sized pieces only up to the blank line: whatever follows is the endpoint's.
+    let mut received = Vec::with_capacity(256);
+    loop {
+        let mut byte = [0u8; 1];
+        let n = stream
+            .read(&mut byte)
+            .await
+            .map_err(|e| failed(&format_args!("closed the connection: {e}")))?;
+        if n == 0 {
+            return Err(failed(&"closed the connection before answering CONNECT"));
+        }
+        received.extend_from_slice(&byte);
+        match connect_answer(&received) {
+            ConnectAnswer::Incomplete if received.len() < MAX_CONNECT_HEAD => {}
+            ConnectAnswer::Incomplete | ConnectAnswer::Malformed => {
+                return Err(failed(&"did not answer CONNECT in HTTP"));
+            }
+            ConnectAnswer::Refused { status, reason } => {
+                return Err(failed(&format_args!(
+                    "refused the tunnel to {authority}: {status} {reason}"
+                )));
+            }
+            ConnectAnswer::Open { .. } => return Ok(stream),
+        }
+    }
+}
+
 fn build_request(
     request: &HttpsRequest<'_>,
     target: &Target,
@@ -858,9 +992,16 @@ fn build_request(
     let invalid = |what: &str| HttpsError::detailed(HttpsErrorKind::InvalidRequest, &what);
     let method = Method::from_bytes(request.method.as_bytes())
         .map_err(|_| invalid("the method is not an HTTP token"))?;
+    // Through a proxy, a plain `http` request names the whole URL (absolute form).
+    let uri = match &target.proxy {
+        Some(_) if !target.https => {
+            format!("http://{}{}", target.host_header, target.path_and_query)
+        }
+        _ => target.path_and_query.clone(),
+    };
     let mut built = Request::builder()
         .method(method)
-        .uri(target.path_and_query.as_str())
+        .uri(uri.as_str())
         .body(Full::new(Bytes::copy_from_slice(request.body)))
         .map_err(|_| invalid("the path cannot be sent"))?;
     let headers = built.headers_mut();
@@ -879,6 +1020,14 @@ fn build_request(
     }
     if !headers.contains_key(USER_AGENT) {
         headers.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
+    }
+    if let (Some(auth), false) = (
+        target.proxy.as_ref().and_then(|p| p.authorization.as_ref()),
+        target.https,
+    ) {
+        let value = HeaderValue::from_str(auth)
+            .map_err(|_| invalid("the proxy credentials cannot be sent"))?;
+        headers.insert(hyper::header::PROXY_AUTHORIZATION, value);
     }
     Ok(built)
 }

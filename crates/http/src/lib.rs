@@ -12,14 +12,18 @@
 //! - [`HttpClient`] ([`transport`]) sends one request with hyper's low-level HTTP/1.1 client over
 //!   a tokio `TcpStream`: a real connect timeout and a real read timeout, a hard cap on the body
 //!   size, connection reuse, and every failure mapped onto the core's
-//!   [`TransportError`](credchain_core::http::TransportError). It never goes through a proxy:
-//!   `HTTP_PROXY` and its kin are not read, by design.
+//!   [`TransportError`](credchain_core::http::TransportError). It never goes through a proxy,
+//!   by design: the metadata service and the container endpoint are addresses of this host or
+//!   its link, which no proxy can reach (botocore sends IMDS requests through `HTTP_PROXY`
+//!   unless `NO_PROXY` lists the IMDS host; see the README's differences).
 //! - [`ImdsFetcher`] ([`imds`]) and [`ContainerFetcher`] ([`container`]) run a machine to the
 //!   end — send, sleep, feed back — and turn its borrowed outcome into owned [`Credentials`]
 //!   (secrets wrapped in [`Secret`], which never prints) or a reason.
 //! - [`HttpsClient`] ([`https`]) sends any request — STS's signed `POST`, the SSO portal's
 //!   `GET` — over HTTPS (rustls with a pure-Rust crypto provider: no C toolchain) or plain
-//!   HTTP, trusting the Mozilla CA list or the `AWS_CA_BUNDLE` file, as botocore does.
+//!   HTTP, trusting the Mozilla CA list or the `AWS_CA_BUNDLE` file, through the proxy of
+//!   `HTTPS_PROXY` / `HTTP_PROXY` unless `NO_PROXY` lists the host ([`proxy`]), as botocore
+//!   does.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -68,6 +72,7 @@ mod drive;
 mod error;
 pub mod https;
 pub mod imds;
+pub mod proxy;
 pub mod transport;
 
 pub use clock::WallClock;
@@ -75,8 +80,9 @@ pub use container::ContainerFetcher;
 pub use credentials::{Credentials, Secret};
 pub use error::Error;
 pub use https::{
-    HttpsClient, HttpsError, HttpsErrorKind, HttpsOptions, HttpsRequest, HttpsResponse, HttpsStats,
-    TrustRoots,
+    ConnectTo, HttpsClient, HttpsError, HttpsErrorKind, HttpsOptions, HttpsRequest, HttpsResponse,
+    HttpsStats, TrustRoots,
 };
 pub use imds::{ImdsCredentials, ImdsFetcher, ImdsOutcome, InstanceProfile, Refusal};
+pub use proxy::Proxies;
 pub use transport::{HttpClient, HttpResponse, Limits, SendError, SendErrorKind, Stats};

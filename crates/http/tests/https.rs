@@ -481,3 +481,60 @@ async fn server_faults_through_tls() {
     })
     .await;
 }
+
+/// `HttpsOptions::with_connect_to` (curl's `--connect-to`): a request to a real endpoint's
+/// name reaches the server pinned for it, with that name in `Host` and SNI, and the
+/// certificate still checked against the name — a pinned name the certificate does not hold
+/// is a certificate error, not a quiet success.
+#[tokio::test]
+async fn connect_to_pins_a_host_name_and_still_verifies_it() {
+    const FIPS: &str = "sts-fips.us-east-1.api.aws";
+    const OTHER: &str = "sts.us-east-1.amazonaws.com";
+    let server = StsServer::builder()
+        .user(AKID, SECRET)
+        .role(Role::new(ROLE))
+        .tls(TlsIdentity::for_names(&[FIPS]).unwrap())
+        .start()
+        .await
+        .unwrap();
+    let client = HttpsClient::new(
+        HttpsOptions::default()
+            .with_timeouts(Duration::from_secs(5), Duration::from_secs(5))
+            .with_connect_to(FIPS, 443, server.addr())
+            .with_connect_to(OTHER, 443, server.addr()),
+        trusting(&server),
+    )
+    .unwrap();
+    within(Duration::from_secs(20), async {
+        let url = format!("https://{FIPS}/");
+        let who = signed_post(
+            &client,
+            &url,
+            "Action=GetCallerIdentity&Version=2011-06-15",
+            &BASE_KEYS,
+        )
+        .await;
+        assert_eq!(who.status(), 200, "{:?}", who.text());
+        let seen = server.transcript();
+        assert_eq!(seen.len(), 1);
+        let host = seen[0]
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("host"))
+            .map(|(_, v)| v.as_str());
+        assert_eq!(host, Some(FIPS));
+
+        let err = client
+            .send(&HttpsRequest {
+                method: "POST",
+                url: &format!("https://{OTHER}/"),
+                headers: &[("Content-Type", FORM)],
+                body: b"Action=GetCallerIdentity&Version=2011-06-15",
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), HttpsErrorKind::Certificate, "{err}");
+        assert!(err.to_string().contains(OTHER), "{err}");
+    })
+    .await;
+}
