@@ -23,9 +23,10 @@ if [ "$have_botocore" != "$BOTOCORE_VERSION" ]; then
 fi
 say "botocore $(python3 -c 'import botocore; print(botocore.__version__)')"
 
-# moto's instance-metadata server is a second IMDS peer for credchain-http's tests.
+# moto's server: a second IMDS peer for credchain-http's tests, and the STS that credchain and
+# botocore both resolve roles against (crates/credchain/tests/moto_sts.rs).
 MOTO_VERSION=5.2.1
-have_moto=$(python3 -c "import moto; print(moto.__version__)" 2>/dev/null || true)
+have_moto=$(python3 -c "import moto, moto.server; print(moto.__version__)" 2>/dev/null || true)
 if [ "$have_moto" != "$MOTO_VERSION" ]; then
     say "installing moto[server]==$MOTO_VERSION (found: ${have_moto:-none})"
     python3 -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"

@@ -26,7 +26,8 @@ static GLOBAL: credchain_tests::alloc::CountingAllocator =
 use credchain_core::chain::Str;
 use credchain_core::profile::{Dialect, FileKind, Merged, ProfileFile};
 use credchain_core::sts::endpoint::{
-    EndpointError, configured_endpoint, resolve_sts, sts_regional_endpoints,
+    ClientRegion, EndpointError, ServiceId, configured_endpoint, endpoint_variant, resolve_service,
+    resolve_sts, resolve_sts_with, sts_regional_endpoints,
 };
 use credchain_core::sts::xml::XmlStr;
 use credchain_core::sts::{
@@ -35,7 +36,7 @@ use credchain_core::sts::{
 };
 use credchain_tests::alloc::no_alloc;
 use credchain_tests::oracle::{run_json_oracle, skip_botocore};
-use credchain_tests::rng::Rng;
+use credchain_tests::rng::{Rng, WIDE_PIECES};
 use serde_json::{Value as Json, json};
 
 fn run_oracle(cases: &[Json]) -> Vec<Json> {
@@ -50,53 +51,19 @@ fn decode(s: &XmlStr<'_>) -> String {
 /// A string made of pieces that stress the encoding: unreserved ASCII, every kind of
 /// punctuation the brief names, spaces, non-ASCII, and now and then a long token.
 fn gen_text(rng: &mut Rng, max: usize) -> String {
-    const PIECES: &[&str] = &[
-        "a",
-        "Z",
-        "0",
-        "9",
-        "-",
-        "_",
-        ".",
-        "~",
-        " ",
-        "+",
-        "/",
-        "=",
-        "&",
-        "%",
-        "?",
-        "#",
-        ":",
-        "@",
-        ",",
-        ";",
-        "!",
-        "*",
-        "'",
-        "(",
-        ")",
-        "\"",
-        "<",
-        ">",
-        "\\",
-        "é",
-        "漢",
-        "😀",
-        "\t",
-        "\n",
-        "arn:aws:iam::123456789012:role/",
-        "%20",
-        "%2F",
-        "AQoDYXdzEJr",
-    ];
-    let n = rng.below(max + 1);
-    let mut s = String::new();
-    for _ in 0..n {
-        let piece = *rng.pick(PIECES);
-        s.push_str(piece);
-    }
-    s
+    rng.text(
+        &[
+            &[",", ";", "!", "*", "'", "(", ")", "\"", "<", ">", "\\"],
+            &WIDE_PIECES,
+            &[
+                "arn:aws:iam::123456789012:role/",
+                "%20",
+                "%2F",
+                "AQoDYXdzEJr",
+            ],
+        ],
+        max,
+    )
 }
 
 fn gen_token(rng: &mut Rng) -> String {
@@ -225,6 +192,9 @@ fn body_sizes_are_reported() {
 // ---------------------------------------------------------------------------------------------
 // Endpoints.
 
+/// What credchain resolves for an `sts_endpoint` case of the oracle: the service (`sts`,
+/// `sso`, `sso-oidc`; STS when absent) in the case's region, environment and `[default]`
+/// profile, FIPS and dual-stack included.
 fn our_endpoint(case: &Json) -> Json {
     let env: Vec<(String, String)> = case["env"]
         .as_object()
@@ -239,30 +209,198 @@ fn our_endpoint(case: &Json) -> Json {
     let merged = Merged::new(Some(&file), None);
     let profile = merged.profile("default");
     let region = case["region"].as_str();
+    let service = match case["service"].as_str().unwrap_or("sts") {
+        "sts" => ServiceId::STS,
+        "sso" => ServiceId::SSO,
+        "sso-oidc" => ServiceId::SSO_OIDC,
+        other => panic!("no service {other}"),
+    };
     let result = (|| {
-        let configured = configured_endpoint(
-            credchain_core::sts::endpoint::ServiceId::STS,
-            &env_slice,
-            &merged,
-            profile.as_ref(),
-        )?;
-        let regional = sts_regional_endpoints(&env_slice, profile.as_ref());
-        let e = resolve_sts(region, regional.as_ref(), configured)?;
+        let configured = configured_endpoint(service, &env_slice, &merged, profile.as_ref())?;
+        let variant = endpoint_variant(&env_slice, profile.as_ref());
+        let client_region = region.map(ClientRegion::new).transpose()?;
         let mut buf = [0u8; 256];
+        if service != ServiceId::STS {
+            let r = client_region.as_ref().ok_or(EndpointError::NoRegion)?;
+            let url = resolve_service(service, r, configured, variant)?;
+            let url = url.write_url(&mut buf).unwrap().to_owned();
+            return Ok::<_, EndpointError>(json!({"url": url, "signing_region": r.as_str()}));
+        }
+        let regional = sts_regional_endpoints(&env_slice, profile.as_ref());
+        let e = resolve_sts_with(
+            client_region.as_ref(),
+            regional.as_ref(),
+            configured,
+            variant,
+        )?;
         let url = e.url.write_url(&mut buf).unwrap().to_owned();
-        Ok::<_, EndpointError>(json!({"url": url, "signing_region": e.signing_region}))
+        // Without FIPS, dual-stack or a pseudo-region, the plain resolution is the same.
+        if variant == Default::default() && client_region.is_none_or(|r| !r.is_fips_pseudo_region())
+        {
+            let plain = resolve_sts(region, regional.as_ref(), configured).unwrap();
+            let mut buf2 = [0u8; 256];
+            assert_eq!(plain.url.write_url(&mut buf2).unwrap(), url, "{case}");
+            assert_eq!(plain.signing_region, e.signing_region, "{case}");
+        }
+        Ok(json!({"url": url, "signing_region": e.signing_region}))
     })();
     match result {
         Ok(v) => v,
         Err(e) => json!({ "error": match e {
+            EndpointError::InvalidRegion if region == Some("") => "ValueError",
             EndpointError::InvalidRegion => "InvalidRegionError",
             EndpointError::InvalidRegionalEndpoints => "InvalidSTSRegionalEndpointsConfigError",
             EndpointError::MissingServicesSection => "InvalidConfigError",
             EndpointError::ServicesEntryNotNested => "AttributeError",
+            EndpointError::DualStackUnsupported => "EndpointVariantError",
             EndpointError::NoRegion => "NoRegionError",
             _ => "other",
         }}),
     }
+}
+
+/// Compares every case with botocore's answer; the failures listed, a tally by host printed.
+fn compare_endpoints(cases: &[Json]) {
+    let want = run_oracle(cases);
+    let mut failures = Vec::new();
+    let mut tally = std::collections::BTreeMap::<String, usize>::new();
+    for (case, want) in cases.iter().zip(&want) {
+        let got = our_endpoint(case);
+        let want = match want.get("error") {
+            Some(e) => json!({ "error": e }),
+            None => want.clone(),
+        };
+        let key = match want.get("error") {
+            Some(e) => e.as_str().unwrap().to_owned(),
+            None => want["url"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .nth(2)
+                .unwrap_or("")
+                .to_owned(),
+        };
+        *tally.entry(key).or_default() += 1;
+        if got != want {
+            failures.push(format!("{case}\n  botocore  {want}\n  credchain {got}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} endpoints differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    println!(
+        "{} endpoint cases agree with botocore: {tally:?}",
+        cases.len()
+    );
+}
+
+/// One of `use_fips_endpoint` / `use_dualstack_endpoint` in a case: absent, or a value from the
+/// environment (`true`) or the profile (`false`).
+type Setting<'a> = Option<(bool, &'a str)>;
+
+/// FIPS and dual-stack for STS, the SSO portal and SSO OIDC: every service in many regions
+/// (every partition, FIPS pseudo-regions, `aws-global`, none for STS), each setting absent,
+/// `true` in the environment or the profile, or another value (`false`, empty, `1`, `yes`,
+/// `TRUE`), now and then with a configured endpoint or `sts_regional_endpoints = legacy`.
+#[test]
+fn fips_and_dual_stack_endpoints_are_botocores() {
+    let regions: &[Option<&str>] = &[
+        None,
+        Some("us-east-1"),
+        Some("us-east-2"),
+        Some("eu-west-1"),
+        Some("ap-east-1"),
+        Some("aws-global"),
+        Some("cn-north-1"),
+        Some("us-gov-west-1"),
+        Some("aws-us-gov-global"),
+        Some("us-iso-east-1"),
+        Some("us-isob-east-1"),
+        Some("eu-isoe-west-1"),
+        Some("us-isof-south-1"),
+        Some("eusc-de-east-1"),
+        Some("mars-west-1"),
+        Some("fips-us-east-1"),
+        Some("us-west-2-fips"),
+        Some("us-fips-east-1"),
+        Some("fips-us-gov-west-1"),
+        Some("aws-global-fips"),
+        Some("fips"),
+        Some("-bad"),
+    ];
+    let values = ["true", "TRUE", "True", "false", "", "1", "yes", "tru"];
+    let urls = ["http://127.0.0.1:4566", "https://sts.example.test/base/"];
+    let mut rng = Rng(0x4649_5053);
+    let mut cases = Vec::new();
+    for service in ["sts", "sso", "sso-oidc"] {
+        for &region in regions {
+            if region.is_none() && service != "sts" {
+                continue; // SSO clients always have `sso_region`.
+            }
+            // The four combinations, from the environment and from the profile; then draws.
+            let mut settings: Vec<(Setting<'_>, Setting<'_>)> = Vec::new();
+            for env in [true, false] {
+                settings.push((Some((env, "true")), None));
+                settings.push((None, Some((env, "true"))));
+                settings.push((Some((env, "true")), Some((env, "true"))));
+            }
+            settings.push((None, None));
+            for _ in 0..6 {
+                let draw =
+                    |rng: &mut Rng| rng.chance(70).then(|| (rng.chance(50), *rng.pick(&values)));
+                let f = draw(&mut rng);
+                let d = draw(&mut rng);
+                settings.push((f, d));
+            }
+            for (fips, dual) in settings {
+                let mut env = serde_json::Map::new();
+                let mut config = String::from("[default]\n");
+                for (setting, var, key) in [
+                    (fips, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
+                    (dual, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"),
+                ] {
+                    match setting {
+                        Some((true, v)) => {
+                            env.insert(var.into(), json!(v));
+                            // Now and then the profile says the opposite: the variable wins.
+                            if rng.chance(25) {
+                                config.push_str(&format!("{key} = true\n"));
+                            }
+                        }
+                        Some((false, v)) => config.push_str(&format!("{key} = {v}\n")),
+                        None => {}
+                    }
+                }
+                if rng.chance(10) {
+                    let var = match service {
+                        "sts" => "AWS_ENDPOINT_URL_STS",
+                        "sso" => "AWS_ENDPOINT_URL_SSO",
+                        _ => "AWS_ENDPOINT_URL_SSO_OIDC",
+                    };
+                    env.insert(var.into(), json!(*rng.pick(&urls)));
+                } else if rng.chance(5) {
+                    config.push_str(&format!("endpoint_url = {}\n", rng.pick(&urls)));
+                }
+                if service == "sts" && rng.chance(30) {
+                    env.insert("AWS_STS_REGIONAL_ENDPOINTS".into(), json!("legacy"));
+                }
+                cases.push(json!({
+                    "kind": "sts_endpoint", "service": service, "region": region,
+                    "env": env, "config": config,
+                }));
+            }
+        }
+    }
+    assert!(cases.len() >= 800, "{}", cases.len());
+    if skip_botocore() {
+        println!("skipped: CREDCHAIN_SKIP_BOTOCORE=1");
+        return;
+    }
+    compare_endpoints(&cases);
 }
 
 #[test]
@@ -373,41 +511,7 @@ fn endpoints_are_botocores() {
         println!("skipped: CREDCHAIN_SKIP_BOTOCORE=1");
         return;
     }
-    let want = run_oracle(&cases);
-    let mut failures = Vec::new();
-    let mut tally = std::collections::BTreeMap::<String, usize>::new();
-    for (case, want) in cases.iter().zip(&want) {
-        let got = our_endpoint(case);
-        let want = match want.get("error") {
-            Some(e) => json!({ "error": e }),
-            None => want.clone(),
-        };
-        let key = match want.get("error") {
-            Some(e) => e.as_str().unwrap().to_owned(),
-            None => want["url"]
-                .as_str()
-                .unwrap()
-                .split('/')
-                .nth(2)
-                .unwrap_or("")
-                .to_owned(),
-        };
-        *tally.entry(key).or_default() += 1;
-        if got != want {
-            failures.push(format!("{case}\n  botocore  {want}\n  credchain {got}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} endpoints differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
-    println!(
-        "{} endpoint cases agree with botocore: {tally:?}",
-        cases.len()
-    );
+    compare_endpoints(&cases);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -176,6 +176,14 @@ def web_identity_body(case):
     return {"body": body_text(seen["body"])}
 
 
+# The operation whose endpoint an "sts_endpoint" case resolves, per "service" (default "sts").
+ENDPOINT_OPERATIONS = {
+    "sts": ("AssumeRole", {"RoleArn": "x" * 20, "RoleSessionName": "ss"}),
+    "sso": ("GetRoleCredentials", {"roleName": "r", "accountId": "123456789012", "accessToken": "t"}),
+    "sso-oidc": ("CreateToken", {"clientId": "c", "clientSecret": "s", "grantType": "refresh_token"}),
+}
+
+
 def sts_endpoint(case):
     d = tempfile.mkdtemp()
     cfg = os.path.join(d, "config")
@@ -193,9 +201,11 @@ def sts_endpoint(case):
         # The service data does not depend on the environment: load it once.
         s.register_component("data_loader", SESSION.get_component("data_loader"))
         try:
-            c = s.create_client("sts", region_name=case["region"], aws_access_key_id="a", aws_secret_access_key="b")
-            op = c.meta.service_model.operation_model("AssumeRole")
-            r = c._ruleset_resolver.construct_endpoint(op, {"RoleArn": "x" * 20, "RoleSessionName": "ss"}, {})
+            service = case.get("service", "sts")
+            operation, params = ENDPOINT_OPERATIONS[service]
+            c = s.create_client(service, region_name=case["region"], aws_access_key_id="a", aws_secret_access_key="b")
+            op = c.meta.service_model.operation_model(operation)
+            r = c._ruleset_resolver.construct_endpoint(op, params, {})
             schemes = r.properties.get("authSchemes") or [{}]
             signing = schemes[0].get("signingRegion") or c.meta.region_name
             return {"url": r.url, "signing_region": signing}

@@ -30,9 +30,11 @@ mod json;
 mod request;
 mod response;
 
+pub(crate) use cache::hash_py_json_str;
 pub use cache::{
     CacheFileName, ExpiresAtStyle, REFRESH_WINDOW_SECS, RefreshRegistration, RefreshedToken,
-    Sha1Hex, SsoToken, TokenCacheKey, parse_expires_at, role_credentials_cache_key,
+    Sha1Hex, SsoRefreshFailure, SsoToken, TokenCacheKey, parse_expires_at,
+    role_credentials_cache_key,
 };
 pub use json::{SsoDocument, SsoDocumentError, SsoErrorKind};
 pub use request::{

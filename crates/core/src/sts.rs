@@ -9,8 +9,9 @@
 //! ## One exchange
 //!
 //! 1. **Where** ([`endpoint`]): [`endpoint::configured_endpoint`] finds an
-//!    `AWS_ENDPOINT_URL_STS`-style override, [`endpoint::resolve_sts`] picks the regional or
-//!    global endpoint and the signing region.
+//!    `AWS_ENDPOINT_URL_STS`-style override, [`endpoint::resolve_sts_with`] picks the regional
+//!    or global endpoint (FIPS and dual-stack from [`endpoint::endpoint_variant`] and
+//!    [`endpoint::ClientRegion`]) and the signing region.
 //! 2. **What** ([`AssumeRole`], [`AssumeRoleWithWebIdentity`]): `POST /` with the form-encoded
 //!    body botocore's query serializer writes — parameters in botocore's order, encoded with
 //!    Python's `urlencode` (space as `+`, `/` as `%2F`) — and the headers of [`headers`]
@@ -74,7 +75,9 @@ mod form;
 mod request;
 mod response;
 
+pub mod cache_key;
 pub mod endpoint;
+pub mod validate;
 pub mod xml;
 
 pub use request::{

@@ -104,6 +104,10 @@ pub(crate) struct Settings {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) imds_wall_clock: WallClock,
     pub(crate) mfa_prompt: Option<MfaPrompt>,
+    /// The AWS CLI's role cache directory, when opted in.
+    pub(crate) role_cache_dir: Option<std::path::PathBuf>,
+    /// Fixed addresses for STS / SSO hosts ([`DefaultChainBuilder::connect_to`]).
+    pub(crate) connect_to: Vec<credchain_http::ConnectTo>,
 }
 
 struct Inner {
@@ -162,6 +166,16 @@ impl DefaultChain {
             access_key_id = won.credentials.access_key_id(),
             "credentials resolved; the cache refreshes this source from now on"
         );
+        if let resolve::Refresher::Role(provider) = won.refresher {
+            // botocore's role credentials are deferred (spec §5.5): the cache starts empty and
+            // its first fetch hands out the set the resolution got (the provider keeps it), and
+            // it refreshes as botocore's own thread does, on fractional time.
+            return Ok(CredentialsCache::builder(provider)
+                .policy(s.policy)
+                .clock(role::BotocoreClock(s.clock.clone()))
+                .advisory_refresh(crate::AdvisoryRefresh::Wait)
+                .build());
+        }
         let provider = won.refresher.into_provider(source, &won.credentials);
         Ok(CredentialsCache::builder(provider)
             .policy(s.policy)
@@ -203,9 +217,46 @@ pub struct DefaultChainBuilder {
     clock: Option<Arc<dyn Clock>>,
     imds_wall_clock: Option<WallClock>,
     mfa_prompt: Option<MfaPrompt>,
+    role_cache: Option<RoleCache>,
+    connect_to: Vec<credchain_http::ConnectTo>,
+}
+
+/// Where assumed-role credentials are cached on disk.
+#[derive(Debug, Clone)]
+enum RoleCache {
+    Dir(std::path::PathBuf),
+    AwsCli,
 }
 
 impl DefaultChainBuilder {
+    /// Shares the AWS CLI's cache of assumed-role credentials, `dir` (the AWS CLI's is
+    /// `~/.aws/cli/cache`: see [`aws_cli_role_cache`](Self::aws_cli_role_cache)). Off by
+    /// default: boto3 caches them in memory only (spec §8.5).
+    ///
+    /// Before an `AssumeRole` or (for the chain's own web identity source)
+    /// `AssumeRoleWithWebIdentity` call, the role's file `<dir>/<key>.json` is read, the key
+    /// being botocore's ([`credchain_core::sts::cache_key`]); credentials in it with at least
+    /// 15 minutes left are used without calling STS (nor prompting for an MFA code). After a
+    /// call the file is written as the AWS CLI writes it (the directory created `0700`, the
+    /// file `0600`, replaced atomically), so the AWS CLI uses it too. A file that cannot be
+    /// used (unreadable, not a cache document, expiring) is passed over, never an error, and
+    /// [`explain`](DefaultChain::explain) shows it as a [`RoleCall`] with outcome
+    /// `cache-ignored`; a hit is outcome `cached`. (The AWS CLI itself fails on a corrupt file.)
+    #[must_use]
+    pub fn role_cache_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.role_cache = Some(RoleCache::Dir(dir.into()));
+        self
+    }
+
+    /// [`role_cache_dir`](Self::role_cache_dir) on the AWS CLI's own directory,
+    /// `$HOME/.aws/cli/cache` (`HOME` from the chain's environment when it is built; without
+    /// one, no cache).
+    #[must_use]
+    pub fn aws_cli_role_cache(mut self) -> Self {
+        self.role_cache = Some(RoleCache::AwsCli);
+        self
+    }
+
     /// The prompt for MFA codes of roles with `mfa_serial` (spec §8.1): called with the
     /// profile and the serial, it returns the code (the CLI asks on the terminal, as botocore
     /// does with `Enter MFA code for <serial>: `). Without one, such a role is an error: "profile
@@ -221,6 +272,24 @@ impl DefaultChainBuilder {
         + 'static,
     ) -> Self {
         self.mfa_prompt = Some(Arc::new(prompt));
+        self
+    }
+
+    /// Connects to `addr` whenever an STS, SSO portal or SSO OIDC request goes to `host`:`port`
+    /// (443 for `https` URLs without a port), without resolving `host` — like curl's
+    /// `--connect-to`. The URL, the `Host` header and the TLS server name stay `host`'s, and
+    /// the certificate must still be valid for `host` (trusted through `AWS_CA_BUNDLE` /
+    /// `ca_bundle`, or the Mozilla list). For tests that serve an endpoint's real name on
+    /// loopback (proving which host the chain chose, FIPS and dual-stack included), and for
+    /// air-gapped networks that reach an endpoint at a known address without DNS. Repeat for
+    /// several hosts; nothing is pinned by default.
+    #[must_use]
+    pub fn connect_to(mut self, host: &str, port: u16, addr: std::net::SocketAddr) -> Self {
+        self.connect_to.push(credchain_http::ConnectTo {
+            host: host.to_owned(),
+            port,
+            addr,
+        });
         self
     }
 
@@ -303,6 +372,20 @@ impl DefaultChainBuilder {
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             imds_wall_clock: self.imds_wall_clock.unwrap_or_default(),
             mfa_prompt: self.mfa_prompt,
+            role_cache_dir: None,
+            connect_to: self.connect_to,
+        };
+        let settings = Settings {
+            role_cache_dir: match self.role_cache {
+                Some(RoleCache::Dir(d)) => Some(d),
+                Some(RoleCache::AwsCli) => settings
+                    .env
+                    .var("HOME")
+                    .filter(|h| !h.is_empty())
+                    .map(|h| [h, ".aws", "cli", "cache"].iter().collect()),
+                None => None,
+            },
+            ..settings
         };
         Ok(DefaultChain {
             inner: Arc::new(Inner {
@@ -322,6 +405,8 @@ impl fmt::Debug for DefaultChainBuilder {
             .field("policy", &self.policy)
             .field("env", &self.env)
             .field("process_deadline", &self.process_deadline)
+            .field("role_cache", &self.role_cache)
+            .field("connect_to", &self.connect_to)
             .finish_non_exhaustive()
     }
 }

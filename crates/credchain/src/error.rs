@@ -13,12 +13,17 @@
 //! ([`refresh_error`](Error::refresh_error)): the first fetch failed, a refresh failed in the
 //! mandatory window, the refreshed credentials were already expired, …
 //!
+//! A failure that was a timeout says so, and how long the limit was
+//! ([`timed_out`](Error::timed_out)): the container endpoint's or the IMDS's request timeout,
+//! `credential_process`'s deadline. The AWS SDK bridge maps it to `ProviderTimedOut`.
+//!
 //! Errors are cheap to clone (the cause is shared): when one fetch fails, every caller that
 //! waited for it may receive the same error.
 
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use credchain_core::refresh::{FetchFailure, RefreshError};
 
@@ -63,6 +68,7 @@ pub struct Error {
     kind: ErrorKind,
     cause: Option<Arc<dyn StdError + Send + Sync>>,
     refresh: Option<RefreshError>,
+    timed_out: Option<Duration>,
 }
 
 impl Error {
@@ -78,6 +84,7 @@ impl Error {
             kind,
             cause: Some(Arc::from(cause.into())),
             refresh: None,
+            timed_out: None,
         }
     }
 
@@ -116,6 +123,7 @@ impl Error {
             kind: ErrorKind::Failed,
             cause: None,
             refresh: Some(refresh),
+            timed_out: None,
         }
     }
 
@@ -123,6 +131,22 @@ impl Error {
     pub(crate) fn with_refresh(mut self, refresh: RefreshError) -> Error {
         self.refresh = Some(refresh);
         self
+    }
+
+    /// The same error, recorded as a timeout: the source ran into a limit of `after` (a
+    /// request's timeout, a command's deadline).
+    #[must_use]
+    pub fn with_timeout(mut self, after: Duration) -> Error {
+        self.timed_out = Some(after);
+        self
+    }
+
+    /// The limit the source ran into, when this failure is a timeout. Errors of the default
+    /// chain carry it when the container endpoint or the IMDS did not answer in time, or
+    /// `credential_process` was killed at its deadline.
+    #[must_use]
+    pub fn timed_out(&self) -> Option<Duration> {
+        self.timed_out
     }
 
     /// The provider that failed: botocore's `method` string (spec §1.1).
@@ -217,5 +241,15 @@ mod tests {
             "env: Credentials were refreshed, but the refreshed credentials are still expired."
         );
         assert_eq!(s.kind(), ErrorKind::Failed);
+    }
+
+    #[test]
+    fn a_timeout_is_a_fact_that_survives_the_cache_verdict() {
+        let e = Error::failed("custom-process", "killed at the deadline")
+            .with_timeout(Duration::from_millis(250));
+        assert_eq!(e.timed_out(), Some(Duration::from_millis(250)));
+        let e = e.with_refresh(RefreshError::MandatoryRefreshFailed);
+        assert_eq!(e.timed_out(), Some(Duration::from_millis(250)));
+        assert_eq!(Error::failed("iam-role", "refused").timed_out(), None);
     }
 }

@@ -179,8 +179,13 @@ fn chain_failure(e: &Error) -> Option<&ChainFailure> {
     StdError::source(e).and_then(|s| s.downcast_ref::<ChainFailure>())
 }
 
-/// The timeout a failure ran into, if it is one: found in the error's causes.
+/// The timeout a failure ran into, if it is one: the error's own [`Error::timed_out`] (the
+/// default chain's failures carry it), else found in its causes (a provider's structured
+/// error).
 fn timed_out(e: &Error) -> Option<Duration> {
+    if let Some(after) = e.timed_out() {
+        return Some(after);
+    }
     let per_request = match e.provider() {
         "container-role" => credchain_core::container::config::TIMEOUT,
         _ => Duration::from_secs(
@@ -240,34 +245,9 @@ fn timeout_of(c: &(dyn StdError + 'static), per_request: Duration) -> Option<Dur
         return transport(t);
     }
     if let Some(f) = c.downcast_ref::<ChainFailure>() {
-        return chain_timeout(f, per_request);
+        return f.timed_out;
     }
     None
-}
-
-/// The first resolution of a [`DefaultChain`] reports a failure as a [`ChainFailure`], whose
-/// cause is text (the walk is dropped before the error leaves it). Two of its messages are
-/// timeouts: the container endpoint's "…: connect timeout" / "…: read timeout" (the core's
-/// [`TransportError`] text, last in the message) and `credential_process`'s "timed out after
-/// N s" (credchain-fs). `tests/sdk_bridge.rs` runs both, so a change of wording fails there.
-fn chain_timeout(f: &ChainFailure, per_request: Duration) -> Option<Duration> {
-    match f.source {
-        Some("container-role") => {
-            let m = f.message.as_str();
-            let ends = |t: TransportError| m.ends_with(&format!(": {t}"));
-            (ends(TransportError::ConnectTimeout) || ends(TransportError::ReadTimeout))
-                .then_some(per_request)
-        }
-        Some("custom-process") => {
-            let (_, rest) = f.message.split_once("): timed out after ")?;
-            let (secs, _) = rest.split_once(" s")?;
-            secs.parse::<f64>()
-                .ok()
-                .filter(|s| s.is_finite() && *s >= 0.0)
-                .map(Duration::from_secs_f64)
-        }
-        _ => None,
-    }
 }
 
 /// An SDK [`SdkConfig`](aws_types::SdkConfig) builder whose credentials provider is
@@ -411,6 +391,7 @@ mod tests {
                 source,
                 class,
                 message: message.to_owned(),
+                timed_out: None,
             },
         )
     }
@@ -440,13 +421,25 @@ mod tests {
             to_sdk_error(e),
             CredentialsError::InvalidConfiguration(_)
         ));
+        // A message that reads like a timeout is not one: the fact is structured.
+        let e = failure(
+            Some("custom-process"),
+            "CredentialRetrievalError",
+            "Error when retrieving credentials from custom-process (credential_process of \
+             profile \"p\", program \"echo\"): the output says \"timed out after 3 s\"",
+        );
+        assert!(matches!(
+            to_sdk_error(e),
+            CredentialsError::ProviderError(_)
+        ));
         let e = failure(
             Some("custom-process"),
             "CredentialRetrievalError",
             "Error when retrieving credentials from custom-process (credential_process of \
              profile \"p\", program \"sleep\"): timed out after 0.25 s: the program did not \
              finish in time and was killed",
-        );
+        )
+        .with_timeout(Duration::from_millis(250));
         match to_sdk_error(e) {
             CredentialsError::ProviderTimedOut(t) => {
                 assert_eq!(t.timeout_duration(), Duration::from_millis(250));

@@ -13,6 +13,15 @@
 //!   IMDS endpoint (`AWS_EC2_METADATA_SERVICE_ENDPOINT`) and the container endpoint
 //!   (`AWS_CONTAINER_CREDENTIALS_FULL_URI`, replacing the fixed ECS address of a relative URI)
 //!   point at it;
+//! - a case whose recordings go to AWS hosts (`sts.us-east-1.amazonaws.com`,
+//!   `sts-fips.us-east-1.api.aws`, `portal.sso.us-east-2.amazonaws.com`, …) is replayed under
+//!   those names: the replay server also serves TLS with a certificate for them, signed by a
+//!   CA made for the case and trusted through `AWS_CA_BUNDLE`, and the chain is built with
+//!   [`DefaultChainBuilder::connect_to`](credchain::DefaultChainBuilder::connect_to) for each
+//!   name (a name lookup never happens; TLS still verifies the name). No
+//!   `AWS_ENDPOINT_URL_STS` / `_SSO` is set then, so the chain picks the host itself — FIPS and
+//!   dual-stack included — and each request's `Host` and path must be a recording's. Other
+//!   cases point `AWS_ENDPOINT_URL_STS` / `_SSO` at the plain replay server;
 //! - the chain's clock and the IMDS expiry extension's clock are pinned at the Unix epoch, as
 //!   the upstream harness pins them;
 //! - `credentials()` is checked against `test-case.json`, and a fresh `explain()` (against a
@@ -244,6 +253,37 @@ const DIVERGENCES: &[(&str, &str, Listed)] = &[
     ),
 ];
 
+const AWS_REGION_GLOBAL: &str = "the case's region is AWS_REGION, which botocore does not read: \
+                                 without a region botocore's STS client goes to the global \
+                                 https://sts.amazonaws.com, not the recorded regional host";
+
+/// Cases with recordings to AWS hosts that are still replayed through `AWS_ENDPOINT_URL_STS` /
+/// `_SSO`, and why: botocore (and so credchain) sends no request to the recorded host.
+const KEEP_ENDPOINT_OVERRIDE: &[(&str, &str)] = &[
+    (
+        "default-provider-chain/web_identity_token_env",
+        AWS_REGION_GLOBAL,
+    ),
+    (
+        "default-provider-chain/web_identity_token_invalid_jwt",
+        AWS_REGION_GLOBAL,
+    ),
+    (
+        "default-provider-chain/web_identity_token_profile",
+        AWS_REGION_GLOBAL,
+    ),
+    (
+        "default-provider-chain/web_identity_token_source_profile",
+        AWS_REGION_GLOBAL,
+    ),
+    (
+        "profile-provider/region_override",
+        "the case overrides the profile's region with AWS_REGION, which botocore does not read: \
+         botocore's STS client uses the profile's us-east-1, not the recorded us-east-2",
+    ),
+    ("profile-provider/e2e_assume_role", ENV_FIRST),
+];
+
 // ---------------------------------------------------------------------------------------------
 // The replay server.
 
@@ -251,6 +291,9 @@ const DIVERGENCES: &[(&str, &str, Listed)] = &[
 #[derive(Debug, Clone)]
 struct Exchange {
     method: String,
+    /// The host of an `https` AWS endpoint's URL (`None` for the IMDS, the container
+    /// endpoint, and test hosts such as `aws.sts-env-override`).
+    aws_host: Option<String>,
     /// Path and query, without the scheme and host.
     target: String,
     status: u16,
@@ -279,6 +322,15 @@ fn target_of(uri: &str) -> String {
     }
 }
 
+/// The host of `uri` when it is an `https` URL of an AWS endpoint (a name under one of the
+/// partitions' DNS suffixes).
+fn aws_host_of(uri: &str) -> Option<String> {
+    let rest = uri.strip_prefix("https://")?;
+    let host = rest.split(['/', '?']).next()?.to_ascii_lowercase();
+    let suffixes = [".amazonaws.com", ".amazonaws.com.cn", ".api.aws"];
+    suffixes.iter().any(|s| host.ends_with(s)).then_some(host)
+}
+
 fn load_traffic(path: &Path) -> Vec<Exchange> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
@@ -294,6 +346,7 @@ fn load_traffic(path: &Path) -> Vec<Exchange> {
                 id,
                 Exchange {
                     method: req["method"].as_str().unwrap().to_owned(),
+                    aws_host: aws_host_of(req["uri"].as_str().unwrap()),
                     target: target_of(req["uri"].as_str().unwrap()),
                     status: 0,
                     headers: Vec::new(),
@@ -335,18 +388,47 @@ struct Replay {
     used: Vec<bool>,
     /// Requests served, in order: (method, target, status).
     served: Vec<(String, String, u16)>,
-    /// Requests with no recording left.
+    /// Requests with no recording left (over TLS: `Host` and target).
     unmatched: Vec<(String, String)>,
 }
 
+/// The replay server: plain HTTP for the IMDS and container endpoints (and the AWS endpoints
+/// of cases replayed through `AWS_ENDPOINT_URL_*`), and, for a case replayed under the
+/// recorded AWS host names, TLS with `tls`'s certificate.
 struct ReplayServer {
     addr: SocketAddr,
+    /// The TLS listener, with the names its certificate holds and the CA's PEM.
+    tls: Option<(SocketAddr, Vec<String>, String)>,
     state: Arc<Mutex<Replay>>,
-    task: tokio::task::JoinHandle<()>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Serves one connection (already through TLS when `over_tls`).
+fn serve<S>(stream: S, state: Arc<Mutex<Replay>>, over_tls: bool)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+            let state = state.clone();
+            async move { Ok::<_, Infallible>(answer(&state, req, over_tls).await) }
+        });
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), svc)
+            .await;
+    });
 }
 
 impl ReplayServer {
-    async fn start(exchanges: Vec<Exchange>) -> ReplayServer {
+    /// Starts the server; with `real_hosts`, also the TLS listener for the recorded AWS
+    /// host names.
+    async fn start(exchanges: Vec<Exchange>, real_hosts: bool) -> ReplayServer {
+        let mut hosts: Vec<String> = exchanges
+            .iter()
+            .filter_map(|e| e.aws_host.clone())
+            .collect();
+        hosts.sort();
+        hosts.dedup();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(Replay {
@@ -355,24 +437,39 @@ impl ReplayServer {
             ..Replay::default()
         }));
         let shared = state.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let state = shared.clone();
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(answer(&state, req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
+        let mut tasks = vec![tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                serve(stream, shared.clone(), false);
             }
-        });
-        ReplayServer { addr, state, task }
+        })];
+        let mut tls = None;
+        if real_hosts && !hosts.is_empty() {
+            let names: Vec<&str> = hosts.iter().map(String::as_str).collect();
+            let identity = credchain_server::TlsIdentity::for_names(&names).unwrap();
+            let acceptor =
+                tokio_rustls::TlsAcceptor::from(identity.rustls_server_config().unwrap());
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let tls_addr = listener.local_addr().unwrap();
+            let shared = state.clone();
+            tasks.push(tokio::spawn(async move {
+                while let Ok((stream, _)) = listener.accept().await {
+                    let acceptor = acceptor.clone();
+                    let state = shared.clone();
+                    tokio::spawn(async move {
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            serve(stream, state, true);
+                        }
+                    });
+                }
+            }));
+            tls = Some((tls_addr, hosts, identity.ca_pem().to_owned()));
+        }
+        ReplayServer {
+            addr,
+            tls,
+            state,
+            tasks,
+        }
     }
 
     fn base(&self) -> String {
@@ -382,23 +479,42 @@ impl ReplayServer {
 
 impl Drop for ReplayServer {
     fn drop(&mut self) {
-        self.task.abort();
+        for t in &self.tasks {
+            t.abort();
+        }
     }
 }
 
-async fn answer(state: &Mutex<Replay>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+/// Answers with the first unused recording of the same method and target — over TLS, of the
+/// same AWS host too (the request's `Host`, port 443 implied).
+async fn answer(
+    state: &Mutex<Replay>,
+    req: Request<Incoming>,
+    over_tls: bool,
+) -> Response<Full<Bytes>> {
     let method = req.method().as_str().to_owned();
     let target = req
         .uri()
         .path_and_query()
         .map_or("/".to_owned(), |p| p.as_str().to_owned());
+    let host = req
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| h.strip_suffix(":443").unwrap_or(h).to_ascii_lowercase());
     let _ = req.into_body().collect().await;
     let mut st = state.lock().unwrap();
     let found = (0..st.exchanges.len()).find(|&i| {
         !st.used[i]
             && st.exchanges[i].method == method
             && normalized(&st.exchanges[i].target) == normalized(&target)
+            && (!over_tls || st.exchanges[i].aws_host == host)
     });
+    let target = if over_tls {
+        format!("https://{}{target}", host.unwrap_or_default())
+    } else {
+        target
+    };
     let Some(i) = found else {
         st.unmatched.push((method.clone(), target.clone()));
         st.served.push((method, target, 404));
@@ -656,8 +772,11 @@ fn agrees_with_botocore(b: &Value, got: &Got) -> Result<(), String> {
     }
 }
 
-/// The case's environment, moved into `root`, with the endpoints at `base`.
-fn environment(dir: &Path, root: &Path, base: &str) -> EnvSnapshot {
+/// The case's environment, moved into `root`, with the endpoints at `server` (the AWS
+/// endpoints through `AWS_ENDPOINT_URL_*` unless the server serves their real names; then
+/// `AWS_CA_BUNDLE` names its CA, written under `root`).
+fn environment(dir: &Path, root: &Path, server: &ReplayServer) -> EnvSnapshot {
+    let base = &server.base();
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("env.json")).unwrap()).unwrap();
     let rooted = |p: &str| format!("{}{p}", root.display());
@@ -687,10 +806,18 @@ fn environment(dir: &Path, root: &Path, base: &str) -> EnvSnapshot {
         env.set("BOTO_CONFIG", rooted("/no-boto.cfg"));
     }
     env.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", format!("{base}/"));
-    // STS and the SSO portal: the recorded answers, on loopback (the service variables win
-    // over a case's own `AWS_ENDPOINT_URL`, so nothing leaves the machine).
-    env.set("AWS_ENDPOINT_URL_STS", base);
-    env.set("AWS_ENDPOINT_URL_SSO", base);
+    if let Some((_, _, ca)) = &server.tls {
+        // The real host names, pinned to loopback by the chain's `connect_to`; the case's CA
+        // is the only one trusted.
+        let path = root.join("replay-ca.pem");
+        std::fs::write(&path, ca).unwrap();
+        env.set("AWS_CA_BUNDLE", path.display().to_string());
+    } else {
+        // STS and the SSO portal: the recorded answers, on loopback (the service variables win
+        // over a case's own `AWS_ENDPOINT_URL`, so nothing leaves the machine).
+        env.set("AWS_ENDPOINT_URL_STS", base);
+        env.set("AWS_ENDPOINT_URL_SSO", base);
+    }
     if let Some(rel) = env
         .var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
         .map(str::to_owned)
@@ -766,8 +893,16 @@ fn no_jitter() -> u64 {
     0
 }
 
-fn chain(env: EnvSnapshot) -> DefaultChain {
-    DefaultChain::builder()
+/// The chain for a case replayed by `server`: its AWS host names, if it serves them,
+/// connect to its TLS listener.
+fn chain(env: EnvSnapshot, server: &ReplayServer) -> DefaultChain {
+    let mut builder = DefaultChain::builder();
+    if let Some((addr, hosts, _)) = &server.tls {
+        for host in hosts {
+            builder = builder.connect_to(host, 443, *addr);
+        }
+    }
+    builder
         .env(env)
         .clock(ManualClock::at_unix_secs(0))
         .imds_wall_clock(WallClock {
@@ -832,18 +967,90 @@ async fn run_case(suite: &str, dir: &Path) -> Result<String, String> {
     root_token_files(root.path(), root.path());
     let traffic = load_traffic(&dir.join("http-traffic.json"));
 
-    let server = ReplayServer::start(traffic.clone()).await;
-    let env = environment(dir, root.path(), &server.base());
-    let got = got_of(chain(env.clone()).credentials().await);
-    let unmatched = server.state.lock().unwrap().unmatched.clone();
+    let real_hosts = !KEEP_ENDPOINT_OVERRIDE
+        .iter()
+        .any(|(n, _)| *n == format!("{suite}/{name}"));
+    let server = ReplayServer::start(traffic.clone(), real_hosts).await;
+    let env = environment(dir, root.path(), &server);
+    let got = got_of(chain(env.clone(), &server).credentials().await);
+    let (unmatched, served) = {
+        let st = server.state.lock().unwrap();
+        (st.unmatched.clone(), st.served.clone())
+    };
+    if server.tls.is_some() {
+        // Replayed under the real names: every AWS request went to a recorded host and path
+        // (one with no recording left is a retry of a recorded call, as in sso_server_error).
+        let recorded = |target: &str| {
+            traffic.iter().any(|e| {
+                e.aws_host.as_ref().is_some_and(|h| {
+                    normalized(target) == normalized(&format!("https://{h}{}", e.target))
+                })
+            })
+        };
+        let strays: Vec<_> = unmatched
+            .iter()
+            .filter(|(_, t)| t.starts_with("https://") && !recorded(t))
+            .collect();
+        if !strays.is_empty() {
+            return Err(format!(
+                "{suite}/{name}: requests to no recorded host and path: {strays:?} \
+                 (served: {served:?})"
+            ));
+        }
+        let tls_served = served
+            .iter()
+            .filter(|s| s.1.starts_with("https://"))
+            .count();
+        if tls_served == 0 {
+            return Err(format!(
+                "{suite}/{name}: no request reached the recorded AWS hosts (served: {served:?})"
+            ));
+        }
+    }
+    // The AWS calls made under their real names, for the report line.
+    let mut via: Vec<&str> = served
+        .iter()
+        .map(|s| s.1.as_str())
+        .filter(|t| t.starts_with("https://"))
+        .collect();
+    via.dedup();
+    // The FIPS and dual-stack cases must have reached a FIPS dual-stack host for real.
+    if name.contains("fips")
+        && !via
+            .iter()
+            .any(|t| t.contains("-fips.") && t.contains(".api.aws/"))
+    {
+        return Err(format!(
+            "{suite}/{name}: no request reached a FIPS dual-stack host (served: {served:?})"
+        ));
+    }
+    let via = if via.is_empty() {
+        String::new()
+    } else {
+        format!(", calling {}", via.join(" and "))
+    };
 
-    let again = ReplayServer::start(traffic).await;
-    let env2 = environment(dir, root.path(), &again.base());
-    let explanation = chain(env2).explain().await;
+    let again = ReplayServer::start(traffic, real_hosts).await;
+    let env2 = environment(dir, root.path(), &again);
+    let explanation = chain(env2, &again).explain().await;
     explain_agrees(&explanation, &got)?;
+    // `explain` says where each role call went: for the FIPS cases, the FIPS dual-stack host.
+    if name.contains("fips")
+        && !explanation.roles.iter().any(|r| {
+            r.endpoint
+                .as_deref()
+                .is_some_and(|u| u.contains("-fips.") && u.contains(".api.aws"))
+        })
+    {
+        return Err(format!(
+            "{suite}/{name}: explain shows no call to a FIPS dual-stack endpoint: {:?}",
+            explanation.roles
+        ));
+    }
 
-    let oracle = ReplayServer::start(load_traffic(&dir.join("http-traffic.json"))).await;
-    let env3 = environment(dir, root.path(), &oracle.base());
+    // botocore defers role calls (it resolves no host here): it gets the loopback overrides.
+    let oracle = ReplayServer::start(load_traffic(&dir.join("http-traffic.json")), false).await;
+    let env3 = environment(dir, root.path(), &oracle);
     let botocore = botocore_answer(&env3);
     agrees_with_botocore(&botocore, &got).map_err(|why| format!("{suite}/{name}: {why}"))?;
 
@@ -854,7 +1061,7 @@ async fn run_case(suite: &str, dir: &Path) -> Result<String, String> {
         .find(|(n, _, _)| *n == format!("{suite}/{name}"));
     match (listed, sdk) {
         (None, Ok(())) => Ok(format!(
-            "{suite}/{name}: as the SDK expects, and as botocore"
+            "{suite}/{name}: as the SDK expects, and as botocore{via}"
         )),
         (None, Err(why)) => Err(format!(
             "{suite}/{name}: {why} (requests with no recording: {unmatched:?}; botocore: \
@@ -865,7 +1072,7 @@ async fn run_case(suite: &str, dir: &Path) -> Result<String, String> {
              gives the SDK's answer"
         )),
         (Some((_, reason, listed)), Err(_)) => meets_listed(*listed, &got)
-            .map(|()| format!("{suite}/{name}: differs from the SDK as listed ({reason})"))
+            .map(|()| format!("{suite}/{name}: differs from the SDK as listed ({reason}){via}"))
             .map_err(|why| format!("{suite}/{name}: {why}\n{explanation}")),
     }
 }

@@ -638,11 +638,11 @@ async fn web_identity_from_the_environment_is_unsigned_and_trimmed() {
 async fn web_identity_profile_as_source_of_a_role() {
     let server = Server::start(&[]).await;
     server.with(|st| {
-        st.web_tokens.insert("tok".into());
+        st.web_tokens.insert("tok-1".into());
     });
     let dir = tempfile::tempdir().unwrap();
     let token = dir.path().join("t");
-    std::fs::write(&token, "tok").unwrap();
+    std::fs::write(&token, "tok-1").unwrap();
     let config = format!(
         "[profile top]\nrole_arn = arn:aws:iam::666666666666:role/Top\nsource_profile = web\n\
          [profile web]\nrole_arn = arn:aws:iam::777777777777:role/Web\nweb_identity_token_file = {}\n",
@@ -699,6 +699,40 @@ async fn mfa_goes_through_the_prompt_or_is_a_clear_error() {
         "arn:aws:iam::888888888888:mfa/me"
     );
     assert_eq!(call.params["TokenCode"], "123456");
+}
+
+#[tokio::test]
+async fn invalid_parameters_fail_after_the_mfa_prompt_and_before_any_call() {
+    // botocore prompts when it builds the request's arguments, then checks them against the
+    // STS model (`ParamValidationError`): the prompt is asked, nothing is sent.
+    let server = Server::start(&[BASE]).await;
+    let config = "[profile m]\nrole_arn = arn:aws:iam::1:r\nsource_profile = base\n\
+                  mfa_serial = arn:aws:iam::888888888888:mfa/me\n";
+    let s = setup(&server, config, BASE_CREDS, &[]);
+    let asked = Arc::new(Mutex::new(0));
+    let seen = asked.clone();
+    let chain = DefaultChain::builder()
+        .env(s.env.clone())
+        .profile("m")
+        .mfa_prompt(move |_, _| {
+            *seen.lock().unwrap() += 1;
+            Ok("12".to_owned())
+        })
+        .build()
+        .unwrap();
+    let f = failure(&chain.credentials().await.unwrap_err());
+    assert_eq!(f.class, "ParamValidationError");
+    assert!(
+        f.message.contains(
+            "Parameter validation failed:\n\
+             Invalid length for parameter RoleArn, value: 16, valid min length: 20\n\
+             Invalid length for parameter TokenCode, value: 2, valid min length: 6"
+        ) && f.message.contains("profile m"),
+        "{}",
+        f.message
+    );
+    assert_eq!(*asked.lock().unwrap(), 1);
+    assert!(server.calls().is_empty());
 }
 
 fn write_sso_token(home: &Path, key: &str, expires_at: &str) {

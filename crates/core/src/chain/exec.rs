@@ -171,6 +171,9 @@ pub enum RoleFailureKind {
     },
     /// STS or SSO could not be reached, after the retries (`EndpointConnectionError`).
     Transport,
+    /// The proxy of `HTTPS_PROXY` / `HTTP_PROXY` could not be reached or refused the tunnel,
+    /// after the retries (`ProxyConnectionError`).
+    Proxy,
     /// The answer could not be read as the operation's response.
     BadResponse,
     /// The answer's credentials have already expired.
@@ -192,6 +195,12 @@ pub enum RoleFailureKind {
     MfaNoPrompt,
     /// The MFA prompt failed.
     MfaPromptFailed,
+    /// An `sso-session` token could not be had through its refresh (spec §8.3): expired and
+    /// not refreshed, an incomplete `[sso-session]`, or the refreshed token not written.
+    SsoRefresh(crate::sso::SsoRefreshFailure),
+    /// The request's parameters fail botocore's client-side check against the STS model
+    /// (`ParamValidationError`, [`crate::sts::validate`]): nothing was sent.
+    ParamValidation(crate::sts::validate::ParamErrors),
 }
 
 impl RoleFailureKind {
@@ -201,9 +210,13 @@ impl RoleFailureKind {
         match self {
             RoleFailureKind::Service { .. } => "ClientError",
             RoleFailureKind::Transport => "EndpointConnectionError",
+            RoleFailureKind::Proxy => "ProxyConnectionError",
             RoleFailureKind::BadResponse => "credchain:BadStsResponse",
             RoleFailureKind::Expired => "RuntimeError",
             RoleFailureKind::Endpoint(EndpointError::NoRegion) => "NoRegionError",
+            RoleFailureKind::Endpoint(EndpointError::DualStackUnsupported) => {
+                "EndpointVariantError"
+            }
             RoleFailureKind::Endpoint(_) => "ValueError",
             RoleFailureKind::Request => "credchain:Request",
             RoleFailureKind::TokenFile(_) => "FileNotFoundError",
@@ -213,6 +226,8 @@ impl RoleFailureKind {
             RoleFailureKind::SsoTokenExpired => "UnauthorizedSSOTokenError",
             RoleFailureKind::MfaNoPrompt => "credchain:NoMfaPrompt",
             RoleFailureKind::MfaPromptFailed => "credchain:MfaPromptFailed",
+            RoleFailureKind::SsoRefresh(f) => f.botocore_class(),
+            RoleFailureKind::ParamValidation(e) => e.botocore_class(),
         }
     }
 }
@@ -224,6 +239,7 @@ impl fmt::Display for RoleFailureKind {
                 write!(f, "the service answered with an error (HTTP {status})")
             }
             RoleFailureKind::Transport => f.write_str("the endpoint could not be reached"),
+            RoleFailureKind::Proxy => f.write_str("the proxy could not be reached or refused"),
             RoleFailureKind::BadResponse => f.write_str("the answer could not be read"),
             RoleFailureKind::Expired => f.write_str("the credentials received have expired"),
             RoleFailureKind::Endpoint(e) => write!(f, "{e}"),
@@ -246,6 +262,8 @@ impl fmt::Display for RoleFailureKind {
                 f.write_str("an MFA code is needed and no prompt is configured")
             }
             RoleFailureKind::MfaPromptFailed => f.write_str("the MFA prompt failed"),
+            RoleFailureKind::SsoRefresh(e) => write!(f, "{e}"),
+            RoleFailureKind::ParamValidation(e) => write!(f, "{e}"),
         }
     }
 }

@@ -42,7 +42,14 @@ impl Sha1Hex {
     /// The SHA-1 of `bytes`.
     #[must_use]
     pub fn of(bytes: &[u8]) -> Sha1Hex {
-        let digest = Sha1::digest(bytes);
+        let mut hasher = Sha1::new();
+        hasher.update(bytes);
+        Sha1Hex::of_hasher(hasher)
+    }
+
+    /// The hex of what `hasher` was fed (for keys hashed piecewise, without a buffer).
+    pub(crate) fn of_hasher(hasher: Sha1) -> Sha1Hex {
+        let digest = hasher.finalize();
         let mut out = [b'0'; 40];
         for (pair, b) in out.chunks_exact_mut(2).zip(digest.iter()) {
             if let [hi, lo] = pair {
@@ -150,20 +157,12 @@ pub fn role_credentials_cache_key(
         TokenCacheKey::StartUrl(s) => piece("startUrl", s, false),
     }
     let _ = fmt::Write::write_str(&mut h, "}");
-    let digest = h.0.finalize();
-    let mut out = [b'0'; 40];
-    for (pair, b) in out.chunks_exact_mut(2).zip(digest.iter()) {
-        if let [hi, lo] = pair {
-            *hi = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
-            *lo = HEX.get(usize::from(b & 0x0f)).copied().unwrap_or(b'0');
-        }
-    }
-    Sha1Hex(out)
+    Sha1Hex::of_hasher(h.0)
 }
 
 /// Feeds `s` as Python's `json.dumps` writes it to `hasher`, a character at a time through a
 /// small buffer.
-fn hash_py_json_str(hasher: &mut Sha1, s: &str) {
+pub(crate) fn hash_py_json_str(hasher: &mut Sha1, s: &str) {
     hasher.update(b"\"");
     for c in s.chars() {
         let mut tmp = [0u8; 16];
@@ -187,8 +186,10 @@ fn hash_py_json_str(hasher: &mut Sha1, s: &str) {
 /// - RFC 3339 as [`Timestamp::parse`] reads it: `2026-11-29T12:00:00Z`, with a fraction, with an
 ///   offset (`+00:00`), `T` or space — what `aws sso login` (AWS CLI v2) writes;
 /// - the same followed by `UTC` or `GMT`, optionally after a space, instead of `Z`:
-///   `2026-11-29T12:00:00UTC` is what botocore itself writes after a refresh
-///   (`strftime('%Y-%m-%dT%H:%M:%S%Z')` on a UTC time).
+///   `2026-11-29T12:00:00UTC` is what botocore's `JSONFileCache` writes with its default
+///   serializer (`strftime('%Y-%m-%dT%H:%M:%S%Z')` on a UTC time), as older botocore releases
+///   did after a refresh. (botocore 1.43.11's token provider writes `…Z`: see
+///   [`ExpiresAtStyle`].)
 ///
 /// A time without a zone is refused ([`TimeError::MissingTimezone`]): botocore would parse it
 /// and then fail comparing it with the current time (spec §5.4). Other `dateutil` forms
@@ -359,6 +360,74 @@ impl<'a> SsoToken<'a> {
     }
 }
 
+impl SsoToken<'_> {
+    /// The keys a refresh needs that the file lacks, in botocore's order (`refreshToken`,
+    /// `clientId`, `clientSecret`, `registrationExpiresAt`); botocore logs them ("Unable to
+    /// refresh SSO token: missing keys: […]") and does not refresh.
+    pub fn missing_registration_keys(&self) -> impl Iterator<Item = &'static str> + '_ {
+        [
+            ("refreshToken", self.refresh_token.is_none()),
+            ("clientId", self.client_id.is_none()),
+            ("clientSecret", self.client_secret.is_none()),
+            (
+                "registrationExpiresAt",
+                self.registration_expires_at.is_none(),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, missing)| *missing)
+        .map(|(key, _)| key)
+    }
+}
+
+/// Why an `sso-session` token could not be had through the refresh step (spec §8.3), for the
+/// failures that are neither a service answer nor a transport error. Each has botocore's
+/// exception class ([`botocore_class`](Self::botocore_class)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SsoRefreshFailure {
+    /// The token has expired and no refresh replaced it — the file has no client registration,
+    /// the registration has expired, or SSO OIDC refused the refresh: botocore's
+    /// `TokenRetrievalError` ("Token has expired and refresh failed"). `aws sso login` is the
+    /// way out.
+    Expired,
+    /// The `[sso-session]` section lacks `sso_start_url` or `sso_region`: botocore's token
+    /// provider reads them from that section alone (`InvalidConfigError`), even when the
+    /// profile has them.
+    SessionIncomplete,
+    /// The refreshed token could not be written back to the cache (botocore lets the
+    /// `OSError` through).
+    CacheWrite,
+}
+
+impl SsoRefreshFailure {
+    /// botocore's exception class.
+    #[must_use]
+    pub const fn botocore_class(&self) -> &'static str {
+        match self {
+            SsoRefreshFailure::Expired => "TokenRetrievalError",
+            SsoRefreshFailure::SessionIncomplete => "InvalidConfigError",
+            SsoRefreshFailure::CacheWrite => "OSError",
+        }
+    }
+}
+
+impl fmt::Display for SsoRefreshFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SsoRefreshFailure::Expired => {
+                "Error when retrieving token from sso: Token has expired and refresh failed"
+            }
+            SsoRefreshFailure::SessionIncomplete => {
+                "the sso-session section lacks sso_start_url or sso_region"
+            }
+            SsoRefreshFailure::CacheWrite => {
+                "the refreshed SSO token could not be written to the token cache"
+            }
+        })
+    }
+}
+
 impl RefreshRegistration<'_> {
     /// Whether the client registration is still valid at `now` (botocore refreshes only when
     /// `registrationExpiresAt - now > 0`).
@@ -368,16 +437,26 @@ impl RefreshRegistration<'_> {
 }
 
 /// How the refreshed `expiresAt` is written.
+///
+/// botocore 1.43.11's `SSOTokenProvider` writes the cache through its own `_sso_json_dumps`,
+/// whose serializer formats a time with `strftime("%Y-%m-%dT%H:%M:%SZ")`: that is
+/// [`Rfc3339`](Self::Rfc3339) (whole seconds, `Z`), the form credchain writes after a refresh
+/// and the one `aws sso login` writes too. [`Botocore`](Self::Botocore) is the form of
+/// `JSONFileCache`'s *default* serializer (`%Z`, giving `UTC`), which the token provider does
+/// not use; both are read back by [`parse_expires_at`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ExpiresAtStyle {
-    /// As botocore writes it: `2026-11-29T12:00:00UTC` (`strftime("%Y-%m-%dT%H:%M:%S%Z")`).
-    #[default]
+    /// `2026-11-29T12:00:00UTC`: `JSONFileCache`'s default serializer
+    /// (`strftime("%Y-%m-%dT%H:%M:%S%Z")`), as older botocore releases wrote refreshed tokens.
     Botocore,
-    /// RFC 3339, `2026-11-29T12:00:00Z`, as the AWS CLI v2 and the SDKs write it.
+    /// RFC 3339 in whole seconds, `2026-11-29T12:00:00Z`: what botocore 1.43.11's token
+    /// provider writes after a refresh, and what the AWS CLI v2 and the SDKs write.
+    #[default]
     Rfc3339,
 }
 
-/// A refreshed token to write back to the cache, in botocore's key order: `startUrl`, `region`,
+/// A refreshed token to write back to the cache, in botocore's key order (its
+/// `SSOTokenProvider._attempt_create_token`): `startUrl`, `region`,
 /// `accessToken`, `expiresAt`, `clientId`, `clientSecret`, `registrationExpiresAt`,
 /// `refreshToken` (only when `CreateToken` returned one). `Debug` hides the secrets.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -413,7 +492,8 @@ impl fmt::Debug for RefreshedToken<'_> {
 
 impl RefreshedToken<'_> {
     /// Writes the cache file's JSON into `buf` as Python's `json.dumps` writes it (separators
-    /// `", "` and `": "`, non-ASCII as `\uxxxx`), with `expiresAt` in `style`.
+    /// `", "` and `": "`, non-ASCII as `\uxxxx`), with `expiresAt` in `style`
+    /// ([`ExpiresAtStyle::Rfc3339`] is botocore 1.43.11's).
     ///
     /// ```
     /// use credchain_core::sso::{ExpiresAtStyle, RefreshedToken};
@@ -516,6 +596,23 @@ mod tests {
         assert_eq!(
             text(e),
             "SSO token cache file: missing required key 'expiresAt'"
+        );
+        let t = SsoToken::parse(
+            r#"{"accessToken": "a", "expiresAt": "2026-11-29T12:00:00Z", "clientId": "c",
+                "registrationExpiresAt": "2027-01-01T00:00:00Z"}"#,
+        )
+        .unwrap();
+        let mut missing = t.missing_registration_keys();
+        assert_eq!(missing.next(), Some("refreshToken"));
+        assert_eq!(missing.next(), Some("clientSecret"));
+        assert_eq!(missing.next(), None);
+        assert_eq!(
+            SsoRefreshFailure::Expired.botocore_class(),
+            "TokenRetrievalError"
+        );
+        assert_eq!(
+            text(SsoRefreshFailure::Expired),
+            "Error when retrieving token from sso: Token has expired and refresh failed"
         );
         let e = SsoToken::parse(r#"{"accessToken": 1, "expiresAt": "x"}"#).unwrap_err();
         assert_eq!(e.position().unwrap().offset, 16);

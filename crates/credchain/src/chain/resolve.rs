@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::Duration;
 
 use credchain_core::chain::{
     Action, ActionFailure, ActionOutcome, ChainError, ErrorKind as WalkError, ExplicitCredentials,
@@ -12,7 +13,7 @@ use credchain_core::chain::{
     Resolution, Source, Step, TraceEntry, Walk,
 };
 use credchain_core::container::config::ENV_AUTH_TOKEN_FILE;
-use credchain_core::container::{ContainerConfig, ContainerEnv, ContainerError};
+use credchain_core::container::{AttemptFailure, ContainerConfig, ContainerEnv, ContainerError};
 use credchain_core::http::TransportError;
 use credchain_core::imds::{Endpoint, ImdsConfig, ImdsError, RequestKind};
 use credchain_fs::{
@@ -46,6 +47,10 @@ pub struct ChainFailure {
     pub class: &'static str,
     /// What went wrong.
     pub message: String,
+    /// The limit the source ran into, when the failure is a timeout (the container endpoint's
+    /// or the IMDS's request timeout, `credential_process`'s deadline); the chain's
+    /// [`Error`] carries it too ([`Error::timed_out`]).
+    pub timed_out: Option<Duration>,
 }
 
 impl fmt::Display for ChainFailure {
@@ -125,11 +130,14 @@ impl Resolved {
         match self.ending {
             Ending::Won(w) => Ok(*w),
             Ending::NoCredentials => Err(Error::not_found(super::CHAIN, NoCredentials)),
-            Ending::Failed(f) => Err(Error::new(
-                f.source.unwrap_or(super::CHAIN),
-                ErrorKind::Failed,
-                f,
-            )),
+            Ending::Failed(f) => {
+                let timed_out = f.timed_out;
+                let e = Error::new(f.source.unwrap_or(super::CHAIN), ErrorKind::Failed, f);
+                Err(match timed_out {
+                    Some(after) => e.with_timeout(after),
+                    None => e,
+                })
+            }
         }
     }
 }
@@ -289,6 +297,8 @@ struct Done {
     fetched: Option<(Credentials, Refresher)>,
     /// The role calls made.
     calls: Vec<RoleCall>,
+    /// The limit a failure ran into, when it was a timeout.
+    timed_out: Option<Duration>,
 }
 
 /// The walk's verdict after replaying the outcomes so far.
@@ -301,6 +311,7 @@ enum Planned {
 struct Detail {
     source: Source,
     text: String,
+    timed_out: Option<Duration>,
 }
 
 /// Resolves the chain once.
@@ -323,7 +334,11 @@ pub(crate) async fn resolve(s: &Settings) -> Resolved {
                 let done = run(s, job, &mut fetched).await;
                 calls.extend(done.calls);
                 if let Some(text) = done.detail {
-                    details.push(Detail { source, text });
+                    details.push(Detail {
+                        source,
+                        text,
+                        timed_out: done.timed_out,
+                    });
                 }
                 if done.fetched.is_some() {
                     fetched = done.fetched;
@@ -346,6 +361,7 @@ pub(crate) async fn resolve(s: &Settings) -> Resolved {
             message: "the chain asked for more actions than it has sources (a bug: please \
                       report it)"
                 .to_owned(),
+            timed_out: None,
         }),
     }
 }
@@ -469,12 +485,14 @@ async fn run(s: &Settings, job: Job, fetched: &mut Option<(Credentials, Refreshe
                     detail: None,
                     fetched: Some((credentials, Refresher::Role(provider))),
                     calls: run.calls,
+                    timed_out: None,
                 },
                 Err(e) => Done {
                     outcome: ActionOutcome::Failed(ActionFailure::Role(e.failure)),
                     detail: Some(e.message),
                     fetched: None,
                     calls: run.calls,
+                    timed_out: None,
                 },
             }
         }
@@ -494,6 +512,7 @@ fn failed(failure: ActionFailure, detail: String) -> Done {
         detail: Some(detail),
         fetched: None,
         calls: Vec::new(),
+        timed_out: None,
     }
 }
 
@@ -522,6 +541,7 @@ async fn run_process(
                 detail: None,
                 fetched: Some((creds, Refresher::Process(provider))),
                 calls: Vec::new(),
+                timed_out: None,
             }
         }
         Err(e) => {
@@ -539,9 +559,20 @@ async fn run_process(
                 // did not give an answer.
                 _ => ProcessFailure::Exited { code: None },
             };
-            failed(ActionFailure::Process(failure), e.to_string())
+            let mut done = failed(ActionFailure::Process(failure), e.to_string());
+            if let ProcessErrorKind::TimedOut { after } = e.kind {
+                done.timed_out = Some(after);
+            }
+            done
         }
     }
+}
+
+fn is_timeout(t: TransportError) -> bool {
+    matches!(
+        t,
+        TransportError::ConnectTimeout | TransportError::ReadTimeout
+    )
 }
 
 fn io_kind(kind: std::io::ErrorKind) -> IoErrorKind {
@@ -583,6 +614,7 @@ async fn run_container(env: &EnvSnapshot) -> Done {
                 detail: None,
                 fetched: None,
                 calls: Vec::new(),
+                timed_out: None,
             };
         }
         Err(e) => return failed(ActionFailure::ContainerConfig, e.to_string()),
@@ -599,11 +631,22 @@ async fn run_container(env: &EnvSnapshot) -> Done {
                 detail: None,
                 fetched: Some((creds, Refresher::Container(settings))),
                 calls: Vec::new(),
+                timed_out: None,
             }
         }
         Err(credchain_http::Error::Container { error, .. }) => {
             let detail = error.to_string();
-            failed(ActionFailure::Container(*error), detail)
+            let timeout = match &*error {
+                ContainerError::Transport(t)
+                | ContainerError::RetrievalFailed {
+                    last: Some(AttemptFailure::Transport(t)),
+                    ..
+                } => is_timeout(*t).then_some(credchain_core::container::config::TIMEOUT),
+                _ => None,
+            };
+            let mut done = failed(ActionFailure::Container(*error), detail);
+            done.timed_out = timeout;
+            done
         }
         Err(e) => failed(
             ActionFailure::Container(ContainerError::Transport(TransportError::Other)),
@@ -613,6 +656,7 @@ async fn run_container(env: &EnvSnapshot) -> Done {
 }
 
 async fn run_imds(s: &Settings, config: ImdsConfig<'static>) -> Done {
+    let per_request = Duration::from_secs(u64::try_from(config.timeout_secs).unwrap_or(1));
     let mut fetcher = ImdsFetcher::new(config).wall_clock(s.imds_wall_clock);
     match fetcher.role_credentials().await {
         Ok(ImdsOutcome::Credentials(found)) => {
@@ -631,6 +675,7 @@ async fn run_imds(s: &Settings, config: ImdsConfig<'static>) -> Done {
                 detail: None,
                 fetched: Some((creds, Refresher::Imds(Box::new(fetcher)))),
                 calls: Vec::new(),
+                timed_out: None,
             }
         }
         Ok(ImdsOutcome::Unavailable(why)) => Done {
@@ -638,6 +683,7 @@ async fn run_imds(s: &Settings, config: ImdsConfig<'static>) -> Done {
             detail: Some(format!("no credentials from the IMDS: {why}")),
             fetched: None,
             calls: Vec::new(),
+            timed_out: None,
         },
         Ok(ImdsOutcome::Refused(r)) => failed(ActionFailure::ImdsRefused, r.to_string()),
         Ok(ImdsOutcome::InstanceProfile(_)) => failed(
@@ -646,7 +692,11 @@ async fn run_imds(s: &Settings, config: ImdsConfig<'static>) -> Done {
         ),
         Err(credchain_http::Error::Imds { error, cause }) => {
             let detail = credchain_http::Error::Imds { error, cause }.to_string();
-            failed(ActionFailure::Imds(error), detail)
+            let mut done = failed(ActionFailure::Imds(error), detail);
+            if let ImdsError::Transport { error: t, .. } = error {
+                done.timed_out = is_timeout(t).then_some(per_request);
+            }
+            done
         }
         Err(e) => failed(
             ActionFailure::Imds(ImdsError::Transport {
@@ -758,6 +808,7 @@ fn finish(
                 message: "the walk says the adapter delivered credentials it does not hold (a \
                           bug: please report it)"
                     .to_owned(),
+                timed_out: None,
             }),
         },
         Resolution::NoCredentials => Ending::NoCredentials,
@@ -765,7 +816,14 @@ fn finish(
             if let WalkError::FileParse { file, path, error } = e.kind {
                 parse_error = Some((file, path, error.to_string()));
             }
-            Ending::Failed(failure_of(&e, e.source.and_then(detail_of)))
+            let timed_out = e.source.and_then(|source| {
+                details
+                    .iter()
+                    .rev()
+                    .find(|d| d.source == source)
+                    .and_then(|d| d.timed_out)
+            });
+            Ending::Failed(failure_of(&e, e.source.and_then(detail_of), timed_out))
         }
     };
     if let Ending::Failed(f) = &ending {
@@ -786,11 +844,16 @@ fn finish(
     }
 }
 
-fn failure_of(e: &ChainError<'_>, detail: Option<String>) -> ChainFailure {
+fn failure_of(
+    e: &ChainError<'_>,
+    detail: Option<String>,
+    timed_out: Option<Duration>,
+) -> ChainFailure {
     ChainFailure {
         source: e.source.map(Source::method_name),
         class: e.kind.botocore_class(),
         message: detail.unwrap_or_else(|| e.kind.to_string()),
+        timed_out,
     }
 }
 

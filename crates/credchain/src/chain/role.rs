@@ -14,20 +14,23 @@
 //! name, the access key id that signed (never a secret), the outcome and the expiry.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use credchain_core::chain::{
     Attempt, RoleBase, RoleFailure, RoleFailureKind, RoleStep, RoleWork, Source, StsExchange,
     StsFailure, StsVerdict, Walk, assume_role_request, prepare_assume_role, prepare_web_identity,
 };
 use credchain_core::sigv4::SigningKeys;
-use credchain_core::sso::PORTAL_PREFIX;
+use credchain_core::sso::Sha1Hex;
+use credchain_core::sts::cache_key::{AssumeRoleKey, WebIdentityKey};
 use credchain_core::sts::endpoint::{
-    EndpointError, ServiceId, configured_endpoint, resolve_regional, resolve_sts,
-    sts_regional_endpoints,
+    ClientRegion, EndpointError, ServiceId, configured_endpoint, endpoint_variant,
+    resolve_sts_with, sts_regional_endpoints,
 };
+use credchain_core::sts::validate::{validate_assume_role, validate_web_identity};
 use credchain_core::sts::{AssumeRoleWithWebIdentity, DefaultSessionName, Mfa, StsOperation};
 use credchain_core::time::Timestamp;
 use credchain_http::{HttpsClient, HttpsErrorKind, HttpsOptions, HttpsRequest, TrustRoots};
@@ -36,7 +39,9 @@ use serde::Serialize;
 use super::Settings;
 use crate::clock::{Clock, OsRandom, RandomSource};
 use crate::credentials::{timestamp_to_system_time, unix_secs_floor};
-use crate::{Credentials, CredentialsCache, Error, ProvideCredentials, SharedProvider};
+use crate::{
+    AdvisoryRefresh, Credentials, CredentialsCache, Error, ProvideCredentials, SharedProvider,
+};
 
 /// A caller's MFA prompt: given the profile and the `mfa_serial`, the code (botocore prompts
 /// `Enter MFA code for <serial>: `).
@@ -47,17 +52,28 @@ pub type MfaPrompt = Arc<
 /// One STS or SSO call of a role plan, for `explain`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RoleCall {
-    /// `assume-role`, `assume-role-with-web-identity` or `sso`.
+    /// `assume-role`, `assume-role-with-web-identity`, `sso`, or `sso-oidc` (the SSO OIDC
+    /// `CreateToken` refresh of an `sso-session` token, before its `sso` call).
     pub kind: &'static str,
     /// The profile whose configuration the call carries out.
     pub profile: String,
-    /// The role (`role_arn`; for SSO `sso_role_name` in account `sso_account_id`).
+    /// The role (`role_arn`; for SSO `sso_role_name` in account `sso_account_id`; for
+    /// `sso-oidc` `CreateToken for sso-session <name>`).
     pub role: String,
+    /// Where the call went: the STS, SSO portal or SSO OIDC endpoint URL as resolved
+    /// (`AWS_ENDPOINT_URL_*`, FIPS and dual-stack included); `None` when no call was made
+    /// (the role cache answered).
+    pub endpoint: Option<String>,
     /// The session name sent (`None` for SSO).
     pub session_name: Option<String>,
     /// The access key id that signed the call (`None`: unsigned, web identity and SSO).
     pub signed_with: Option<String>,
-    /// `assumed` or `failed`.
+    /// `assumed` or `failed` (`refreshed` for `sso-oidc`, whose `expires_at` is the new
+    /// token's); with a role cache directory
+    /// ([`DefaultChainBuilder::role_cache_dir`](super::DefaultChainBuilder::role_cache_dir)) also
+    /// `cached` (the AWS CLI's cache file had them, no STS call), `cache-ignored` (a cache file
+    /// that is unreadable, not a cache document, or expires within 15 minutes: `error` says
+    /// which, and STS is called) and `cache-not-written` (`error` says why).
     pub outcome: &'static str,
     /// The access key id received.
     pub access_key_id: Option<String>,
@@ -120,18 +136,8 @@ pub(crate) enum BaseJob {
         role_arn: String,
         session_name: Option<String>,
     },
-    /// SSO `GetRoleCredentials`.
-    Sso {
-        profile: String,
-        start_url: String,
-        session: Option<String>,
-        account_id: String,
-        role_name: String,
-        /// The portal URL, or why none could be chosen.
-        portal: Result<String, EndpointError>,
-        /// `~/.aws/sso/cache`.
-        cache_dir: PathBuf,
-    },
+    /// SSO `GetRoleCredentials`, after an SSO OIDC token refresh for an `sso-session`.
+    Sso(super::sso::SsoJob),
 }
 
 /// A role plan, owned, with where to send its calls.
@@ -169,12 +175,13 @@ impl RoleJob {
             .var("AWS_DEFAULT_REGION")
             .filter(|r| !r.is_empty())
             .or_else(|| value("region").filter(|r| !r.is_empty()));
-        let sts = configured_endpoint(ServiceId::STS, env, merged, profile.as_ref())
-            .and_then(|configured| {
+        // FIPS and dual-stack, as botocore's STS, SSO and SSO-OIDC clients read them.
+        let variant = endpoint_variant(env, profile.as_ref());
+        let sts = configured_endpoint(ServiceId::STS, env, merged, profile.as_ref()).and_then(
+            |configured| {
                 let regional = sts_regional_endpoints(env, profile.as_ref());
-                resolve_sts(region, regional.as_ref(), configured)
-            })
-            .and_then(|e| {
+                let region = region.map(ClientRegion::new).transpose()?;
+                let e = resolve_sts_with(region.as_ref(), regional.as_ref(), configured, variant)?;
                 let mut buf = vec![0u8; 4096];
                 let url = e
                     .url
@@ -182,7 +189,8 @@ impl RoleJob {
                     .map_err(|_| EndpointError::InvalidRegion)?
                     .to_owned();
                 Ok((url, e.signing_region.map(str::to_owned)))
-            });
+            },
+        );
         let roots = TrustRoots::from_ca_bundle(env.var("AWS_CA_BUNDLE"), value("ca_bundle"));
         let base = match work.base {
             RoleBase::Static { .. } | RoleBase::CredentialSource(_)
@@ -215,27 +223,14 @@ impl RoleJob {
                 role_arn: owned(&w.role_arn),
                 session_name: w.role_session_name.as_ref().map(owned),
             },
-            RoleBase::Sso(c) => {
-                let sso_region = owned(&c.region);
-                let portal = configured_endpoint(ServiceId::SSO, env, merged, profile.as_ref())
-                    .and_then(|configured| {
-                        let e = resolve_regional(PORTAL_PREFIX, &sso_region, configured)?;
-                        let mut buf = vec![0u8; 4096];
-                        e.write_url(&mut buf)
-                            .map(str::to_owned)
-                            .map_err(|_| EndpointError::InvalidRegion)
-                    });
-                let home = env.var("HOME").unwrap_or("");
-                BaseJob::Sso {
-                    profile: owned(&c.profile),
-                    start_url: owned(&c.start_url),
-                    session: c.session.as_ref().map(owned),
-                    account_id: owned(&c.account_id),
-                    role_name: owned(&c.role_name),
-                    portal,
-                    cache_dir: PathBuf::from(home).join(".aws").join("sso").join("cache"),
-                }
-            }
+            RoleBase::Sso(c) => BaseJob::Sso(super::sso::SsoJob::new(
+                &c,
+                env,
+                merged,
+                profile.as_ref(),
+                variant,
+                env.var("HOME").unwrap_or(""),
+            )),
         };
         let hops = work
             .hops
@@ -275,6 +270,8 @@ pub(super) struct Ctx {
     calls: Mutex<Vec<RoleCall>>,
     mfa: Option<MfaPrompt>,
     provider: &'static str,
+    /// The AWS CLI's JSON file cache of assumed credentials, when the caller opted in.
+    role_cache: Option<RoleFileCache>,
 }
 
 impl Ctx {
@@ -305,6 +302,15 @@ pub(super) fn role_err(step: RoleStep, kind: RoleFailureKind, message: String) -
     )
 }
 
+/// The proxies botocore would use for STS and SSO: `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`
+/// of the chain's environment (`credchain_http::proxy`).
+fn proxies_of(env: &credchain_fs::EnvSnapshot) -> credchain_http::Proxies {
+    credchain_http::Proxies::from_vars(
+        env.iter()
+            .filter_map(|(k, v)| Some((k.to_str()?, v.to_str()?))),
+    )
+}
+
 /// Carries out `job`; `fetched` holds the base credentials and their refresher when the walk
 /// fetched them with the action before.
 pub(crate) async fn run(
@@ -314,18 +320,28 @@ pub(crate) async fn run(
 ) -> RoleRun {
     let provider = job.source.method_name();
     let ctx = Arc::new(Ctx {
-        client: HttpsClient::new(HttpsOptions::default(), job.roots.clone())
-            .map_err(|e| e.to_string()),
+        client: HttpsClient::new(
+            s.connect_to.iter().fold(
+                HttpsOptions::default().with_proxies(proxies_of(&s.env)),
+                |o, c| o.with_connect_to(&c.host, c.port, c.addr),
+            ),
+            job.roots.clone(),
+        )
+        .map_err(|e| e.to_string()),
         clock: s.clock.clone(),
         random: OsRandom,
         calls: Mutex::new(Vec::new()),
         mfa: s.mfa_prompt.clone(),
         provider,
+        role_cache: s.role_cache_dir.clone().map(|dir| RoleFileCache { dir }),
     });
+    // Each level refreshes as botocore's `RefreshableCredentials` does: in the caller's own
+    // thread (so an advisory refresh is waited for) and on fractional time.
     let cache = |p: SharedProvider, seed: Option<Credentials>| {
         let mut b = CredentialsCache::builder(p)
             .policy(s.policy)
-            .clock(super::SharedClock(s.clock.clone()));
+            .clock(BotocoreClock(s.clock.clone()))
+            .advisory_refresh(AdvisoryRefresh::Wait);
         if let Some(c) = seed {
             b = b.seed(c);
         }
@@ -361,7 +377,7 @@ pub(crate) async fn run(
                 };
             }
         },
-        BaseJob::WebIdentity { .. } | BaseJob::Sso { .. } => (None, ()),
+        BaseJob::WebIdentity { .. } | BaseJob::Sso(_) => (None, ()),
     };
     let mut top: SharedProvider = match &job.base {
         BaseJob::WebIdentity {
@@ -378,27 +394,17 @@ pub(crate) async fn run(
                 role_arn: role_arn.clone(),
                 session_name: session_name.clone(),
                 sts: job.sts.clone(),
+                // The AWS CLI gives its file cache to the chain's own web identity provider;
+                // a source profile's web identity (a plan with roles on top) keeps botocore's
+                // in-memory cache.
+                file_cache: job.hops.is_empty(),
             },
         ),
-        BaseJob::Sso {
-            profile,
-            start_url,
-            session,
-            account_id,
-            role_name,
-            portal,
-            cache_dir,
-        } => SharedProvider::named(
+        BaseJob::Sso(sso) => SharedProvider::named(
             "sso",
             super::sso::SsoProvider {
                 ctx: ctx.clone(),
-                profile: profile.clone(),
-                start_url: start_url.clone(),
-                session: session.clone(),
-                account_id: account_id.clone(),
-                role_name: role_name.clone(),
-                portal: portal.clone(),
-                cache_dir: cache_dir.clone(),
+                job: sso.clone(),
             },
         ),
         _ => {
@@ -427,7 +433,19 @@ pub(crate) async fn run(
         );
     }
     let result = match top.provide().await {
-        Ok(c) => Ok((c, top)),
+        // botocore's role credentials are deferred (spec §5.5): the first use fetches them and
+        // hands them out as they are, even inside the refresh windows. The chain's cache
+        // starts empty and its first fetch gets this set.
+        Ok(c) => Ok((
+            c.clone(),
+            SharedProvider::named(
+                provider,
+                FirstThen {
+                    first: Mutex::new(Some(c)),
+                    then: top,
+                },
+            ),
+        )),
         Err(e) => Err(role_error_of(&e).unwrap_or_else(|| RoleError {
             failure: RoleFailure {
                 step: RoleStep::Base,
@@ -486,10 +504,11 @@ where
                     HttpsErrorKind::InvalidUrl
                         | HttpsErrorKind::InvalidRequest
                         | HttpsErrorKind::CaBundle
+                        | HttpsErrorKind::ProxyUrl
                 ) {
                     return Err((RoleFailureKind::Request, e.to_string()));
                 }
-                last_error = Some(e.to_string());
+                last_error = Some(e.clone());
                 exchange.handle(Attempt::ConnectionError, jitter)
             }
         };
@@ -521,13 +540,17 @@ where
                 tokio::time::sleep(after).await;
             }
             StsVerdict::Failed(f) => {
-                let text = match (&f, last_error) {
-                    (StsFailure::Transport, Some(e)) => {
-                        format!("Could not connect to the endpoint URL: \"{url}\": {e}")
-                    }
-                    _ => f.to_string(),
-                };
-                return Err((f.kind(), text));
+                return Err(match (&f, last_error) {
+                    (StsFailure::Transport, Some(e)) if e.kind() == HttpsErrorKind::Proxy => (
+                        RoleFailureKind::Proxy,
+                        format!("Failed to connect through the proxy to \"{url}\": {e}"),
+                    ),
+                    (StsFailure::Transport, Some(e)) => (
+                        f.kind(),
+                        format!("Could not connect to the endpoint URL: \"{url}\": {e}"),
+                    ),
+                    _ => (f.kind(), f.to_string()),
+                });
             }
         }
     }
@@ -561,7 +584,55 @@ impl AssumeRoleProvider {
         role_err(self.step, kind, format!("{}: {why}", self.prefix()))
     }
 
+    /// botocore's `_create_cache_key` for this role (spec §8.5).
+    fn cache_key(&self) -> Sha1Hex {
+        AssumeRoleKey {
+            role_arn: &self.hop.role_arn,
+            role_session_name: self.hop.session_name.as_deref(),
+            external_id: self.hop.external_id.as_deref(),
+            serial_number: self.hop.mfa_serial.as_deref(),
+            duration_seconds: self.hop.duration_seconds,
+        }
+        .cache_key()
+    }
+
+    /// As botocore's fetcher: the MFA refresher's once-only check, then the cache, and only on
+    /// a miss the source credentials, the MFA prompt and the STS call (then the cache is
+    /// written).
     async fn assume(&self) -> Result<Credentials, Error> {
+        if self.hop.mfa_serial.is_some() && self.mfa_used.swap(true, Ordering::SeqCst) {
+            return Err(Error::non_recoverable(
+                self.ctx.provider,
+                RoleError {
+                    failure: RoleFailure {
+                        step: self.step,
+                        kind: RoleFailureKind::MfaPromptFailed,
+                    },
+                    message: format!(
+                        "{}: Cannot refresh credentials: MFA token required.",
+                        self.prefix()
+                    ),
+                },
+            ));
+        }
+        let key = self.cache_key();
+        let call = |outcome| {
+            cache_call(
+                "assume-role",
+                &self.hop.profile,
+                &self.hop.role_arn,
+                outcome,
+            )
+        };
+        if let Some(c) = self.ctx.cached(&key, call) {
+            return Ok(c);
+        }
+        let c = self.call_sts().await?;
+        self.ctx.store(&key, &c, call);
+        Ok(c)
+    }
+
+    async fn call_sts(&self) -> Result<Credentials, Error> {
         let base = self.source.get().await?;
         let (url, region) = match &self.sts {
             Ok((u, Some(r))) => (u.clone(), r.clone()),
@@ -574,21 +645,6 @@ impl AssumeRoleProvider {
         let mfa_code = match &self.hop.mfa_serial {
             None => None,
             Some(serial) => {
-                if self.mfa_used.swap(true, Ordering::SeqCst) {
-                    return Err(Error::non_recoverable(
-                        self.ctx.provider,
-                        RoleError {
-                            failure: RoleFailure {
-                                step: self.step,
-                                kind: RoleFailureKind::MfaPromptFailed,
-                            },
-                            message: format!(
-                                "{}: Cannot refresh credentials: MFA token required.",
-                                self.prefix()
-                            ),
-                        },
-                    ));
-                }
                 let Some(prompt) = &self.ctx.mfa else {
                     return Err(self.fail(
                         RoleFailureKind::MfaNoPrompt,
@@ -626,17 +682,22 @@ impl AssumeRoleProvider {
             mfa_serial: None,
             duration_seconds: hop.duration_seconds,
         };
+        // botocore checks the parameters when the call is made: after the MFA prompt and the
+        // endpoint, before anything is sent (`ParamValidationError`, not retried).
+        let mfa = match (&hop.mfa_serial, &mfa_code) {
+            (Some(serial), Some(code)) => Some(Mfa {
+                serial_number: serial,
+                token_code: code,
+            }),
+            _ => None,
+        };
+        let request = assume_role_request(&core_hop, mfa);
+        if let Err(e) = validate_assume_role(&request) {
+            return Err(self.fail(RoleFailureKind::ParamValidation(e), &e.to_string()));
+        }
         let mut session_used = None;
         let keys_id = base.access_key_id().to_owned();
         let result = sts_call(&self.ctx, &url, StsOperation::AssumeRole, |now| {
-            let mfa = match (&hop.mfa_serial, &mfa_code) {
-                (Some(serial), Some(code)) => Some(Mfa {
-                    serial_number: serial,
-                    token_code: code,
-                }),
-                _ => None,
-            };
-            let request = assume_role_request(&core_hop, mfa);
             let keys = SigningKeys {
                 access_key_id: base.access_key_id(),
                 secret_access_key: base.expose_secret_access_key(),
@@ -678,6 +739,7 @@ impl AssumeRoleProvider {
         .await;
         let mut call = RoleCall {
             kind: "assume-role",
+            endpoint: Some(url.clone()),
             profile: self.hop.profile.clone(),
             role: self.hop.role_arn.clone(),
             session_name: session_used,
@@ -719,6 +781,8 @@ struct WebIdentityProvider {
     role_arn: String,
     session_name: Option<String>,
     sts: Result<(String, Option<String>), EndpointError>,
+    /// Whether the AWS CLI's file cache applies (the chain's own web identity provider).
+    file_cache: bool,
 }
 
 impl WebIdentityProvider {
@@ -733,7 +797,35 @@ impl WebIdentityProvider {
         )
     }
 
+    /// As botocore's fetcher: the cache first (the token is not part of the key), and only on
+    /// a miss the token file and the STS call (then the cache is written).
     async fn assume(&self) -> Result<Credentials, Error> {
+        let key = WebIdentityKey {
+            role_arn: &self.role_arn,
+            role_session_name: self.session_name.as_deref(),
+        }
+        .cache_key();
+        let call = |outcome| {
+            cache_call(
+                "assume-role-with-web-identity",
+                &self.profile,
+                &self.role_arn,
+                outcome,
+            )
+        };
+        if self.file_cache
+            && let Some(c) = self.ctx.cached(&key, call)
+        {
+            return Ok(c);
+        }
+        let c = self.call_sts().await?;
+        if self.file_cache {
+            self.ctx.store(&key, &c, call);
+        }
+        Ok(c)
+    }
+
+    async fn call_sts(&self) -> Result<Credentials, Error> {
         let url = match &self.sts {
             Ok((u, _)) => u.clone(),
             Err(e) => return Err(self.fail(RoleFailureKind::Endpoint(*e), &e.to_string())),
@@ -757,19 +849,22 @@ impl WebIdentityProvider {
             }
         };
         let token = token.trim_end();
+        let checked = AssumeRoleWithWebIdentity {
+            role_arn: &self.role_arn,
+            role_session_name: self.session_name.as_deref(),
+            web_identity_token: token,
+        };
+        if let Err(e) = validate_web_identity(&checked) {
+            return Err(self.fail(RoleFailureKind::ParamValidation(e), &e.to_string()));
+        }
         let mut session_used = None;
         let result = sts_call(
             &self.ctx,
             &url,
             StsOperation::AssumeRoleWithWebIdentity,
             |now| {
-                let request = AssumeRoleWithWebIdentity {
-                    role_arn: &self.role_arn,
-                    role_session_name: self.session_name.as_deref(),
-                    web_identity_token: token,
-                };
                 let mut buf = vec![0u8; token.len().saturating_mul(3).saturating_add(2048)];
-                let p = prepare_web_identity(&request, now, &mut buf).map_err(|e| e.to_string())?;
+                let p = prepare_web_identity(&checked, now, &mut buf).map_err(|e| e.to_string())?;
                 session_used = Some(match self.session_name.as_deref() {
                     Some(n) if !n.is_empty() => n.to_owned(),
                     _ => DefaultSessionName::new(now).as_str().to_owned(),
@@ -786,6 +881,7 @@ impl WebIdentityProvider {
         .await;
         let mut call = RoleCall {
             kind: "assume-role-with-web-identity",
+            endpoint: Some(url.clone()),
             profile: self.profile.clone(),
             role: self.role_arn.clone(),
             session_name: session_used,
@@ -827,4 +923,269 @@ pub(super) fn split_origin(url: &str) -> (&str, &str) {
         .map_or(url.len(), |i| i.saturating_add(after_scheme));
     let (origin, path) = url.split_at(path_at);
     (origin, path.trim_end_matches('/'))
+}
+
+/// Hands out the credentials the first resolution fetched, once, then asks `then`: botocore's
+/// deferred role credentials, whose first use is the fetch itself (spec §5.5).
+struct FirstThen {
+    first: Mutex<Option<Credentials>>,
+    then: SharedProvider,
+}
+
+impl ProvideCredentials for FirstThen {
+    async fn provide(&self) -> Result<Credentials, Error> {
+        let first = self
+            .first
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        match first {
+            Some(c) => Ok(c),
+            None => self.then.provide().await,
+        }
+    }
+}
+
+/// The clock of the caches of a role plan: the chain's, rounded up to the next whole second.
+///
+/// botocore compares an expiry with the current time to the microsecond (`expiry - now <
+/// window`, spec §5.1); the refresh machine counts whole seconds. Expiries from STS are whole
+/// seconds, and for a whole-second expiry `E` and a current time `t` that is not,
+/// `E - t < w` exactly when `E - ceil(t) < w`: rounding up gives botocore's decisions. (Rounded
+/// down, credentials with exactly `DurationSeconds = 900` would look fresh for up to a second,
+/// where botocore refreshes them at every use.)
+#[derive(Debug)]
+pub(crate) struct BotocoreClock(pub(crate) Arc<dyn Clock>);
+
+impl Clock for BotocoreClock {
+    fn now(&self) -> SystemTime {
+        let t = self.0.now();
+        match t.duration_since(UNIX_EPOCH) {
+            Ok(d) if d.subsec_nanos() > 0 => UNIX_EPOCH
+                .checked_add(Duration::from_secs(d.as_secs().saturating_add(1)))
+                .unwrap_or(t),
+            _ => t,
+        }
+    }
+}
+
+/// botocore's `CachedCredentialFetcher` reuses cached credentials only with at least this long
+/// left (`DEFAULT_EXPIRY_WINDOW_SECONDS`, spec §8.5).
+const CACHE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// The AWS CLI's JSON file cache of assumed credentials (`~/.aws/cli/cache`, botocore's
+/// `JSONFileCache`): one `<cache key>.json` per role, holding the `AssumeRole` answer as
+/// botocore's parser gave it, `{"Credentials": {"AccessKeyId", "SecretAccessKey",
+/// "SessionToken", "Expiration", "AccountId"}, …}`, `Expiration` written by `strftime` as
+/// `2026-11-29T12:00:00UTC`.
+#[derive(Debug, Clone)]
+struct RoleFileCache {
+    dir: PathBuf,
+}
+
+#[derive(serde::Deserialize)]
+struct CacheDocument {
+    #[serde(rename = "Credentials")]
+    credentials: CachedCredentials,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CachedCredentials {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: String,
+    expiration: String,
+    #[serde(default)]
+    account_id: Option<String>,
+}
+
+impl RoleFileCache {
+    fn path(&self, key: &Sha1Hex) -> PathBuf {
+        self.dir.join(format!("{key}.json"))
+    }
+
+    /// The cached credentials for `key`: `Ok(None)` without a file, `Err` (why it is not
+    /// used, never its content) for a file that cannot be used.
+    fn load(
+        &self,
+        key: &Sha1Hex,
+        now: SystemTime,
+        provider: &'static str,
+    ) -> Result<Option<Credentials>, String> {
+        let path = self.path(key);
+        let shown = path.display();
+        let text = match std::fs::read(&path) {
+            Ok(t) => zeroize::Zeroizing::new(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read the role cache file {shown}: {e}")),
+        };
+        // The position only: serde's message may quote a value.
+        let doc: CacheDocument = serde_json::from_slice(&text).map_err(|e| {
+            format!(
+                "the role cache file {shown} is not a cached AssumeRole answer with \
+                 Credentials.{{AccessKeyId, SecretAccessKey, SessionToken, Expiration}} \
+                 ({:?} error at line {}, column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        let c = doc.credentials;
+        let expiry = credchain_core::sso::parse_expires_at(&c.expiration)
+            .map(timestamp_to_system_time)
+            .map_err(|e| {
+                format!(
+                    "the role cache file {shown} has an Expiration that does not parse ({e}): {:?}",
+                    c.expiration
+                )
+            })?;
+        if expiry
+            .duration_since(now)
+            .map_or(true, |left| left < CACHE_WINDOW)
+        {
+            return Err(format!(
+                "the credentials in the role cache file {shown} expire at {}, less than 15 \
+                 minutes from now",
+                c.expiration
+            ));
+        }
+        Ok(Some(
+            Credentials::new(
+                c.access_key_id,
+                c.secret_access_key,
+                Some(c.session_token),
+                provider,
+            )
+            .with_expiry(Some(expiry))
+            .with_account_id(c.account_id),
+        ))
+    }
+
+    /// Writes `c` as the AWS CLI does: the directory created `0700` if missing, a temporary
+    /// file `0600` beside the target, synced, then renamed over it.
+    fn store(&self, key: &Sha1Hex, c: &Credentials, nonce: u64) -> Result<(), String> {
+        let path = self.path(key);
+        let expiration = c
+            .expiry_unix_secs()
+            .and_then(Timestamp::from_unix_secs)
+            .map(|t| format!("{}UTC", t.to_string().trim_end_matches('Z')))
+            .ok_or_else(|| "the credentials have no expiry".to_owned())?;
+        let mut creds = serde_json::json!({
+            "AccessKeyId": c.access_key_id(),
+            "SecretAccessKey": c.expose_secret_access_key(),
+            "SessionToken": c.expose_session_token(),
+            "Expiration": expiration,
+        });
+        if let (Some(a), Some(map)) = (c.account_id(), creds.as_object_mut()) {
+            map.insert("AccountId".to_owned(), a.into());
+        }
+        let body = zeroize::Zeroizing::new(
+            serde_json::to_vec(&serde_json::json!({ "Credentials": creds }))
+                .map_err(|e| e.to_string())?,
+        );
+        let tmp = self
+            .dir
+            .join(format!(".{key}.{}.{nonce:016x}.tmp", std::process::id()));
+        write_private(&self.dir, &tmp, &path, &body)
+            .map_err(|e| format!("cannot write the role cache file {}: {e}", path.display()))
+    }
+}
+
+/// Writes `body` to `path` through `tmp` (created `0600` in `dir`, synced, renamed over
+/// `path`), creating `dir` `0700` if missing: botocore's `JSONFileCache` write, shared by the
+/// role cache and the SSO token cache (`chain::sso`).
+pub(super) fn write_private(
+    dir: &Path,
+    tmp: &Path,
+    path: &Path,
+    body: &[u8],
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut dirs = std::fs::DirBuilder::new();
+    dirs.recursive(true);
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        dirs.mode(0o700);
+        file.mode(0o600);
+    }
+    dirs.create(dir)?;
+    let written = file.open(tmp).and_then(|mut f| {
+        f.write_all(body)?;
+        f.sync_all()?;
+        std::fs::rename(tmp, path)
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(tmp);
+    }
+    written
+}
+
+/// A [`RoleCall`] of the file cache (no STS call): `cached`, `cache-ignored`,
+/// `cache-not-written`.
+fn cache_call(kind: &'static str, profile: &str, role: &str, outcome: &'static str) -> RoleCall {
+    RoleCall {
+        kind,
+        endpoint: None,
+        profile: profile.to_owned(),
+        role: role.to_owned(),
+        session_name: None,
+        signed_with: None,
+        outcome,
+        access_key_id: None,
+        expires_at: None,
+        error: None,
+    }
+}
+
+impl Ctx {
+    /// The role's credentials from the file cache, recording a `cached` or `cache-ignored`
+    /// call; `None` without a cache, a file, or usable credentials in it.
+    fn cached(
+        &self,
+        key: &Sha1Hex,
+        call: impl Fn(&'static str) -> RoleCall,
+    ) -> Option<Credentials> {
+        let cache = self.role_cache.as_ref()?;
+        match cache.load(key, self.clock.now(), self.provider) {
+            Ok(None) => None,
+            Ok(Some(c)) => {
+                let mut r = call("cached");
+                tracing::debug!(
+                    target: "credchain::chain",
+                    profile = r.profile,
+                    role = r.role,
+                    access_key_id = c.access_key_id(),
+                    "assumed-role credentials from the role cache"
+                );
+                r.access_key_id = Some(c.access_key_id().to_owned());
+                r.expires_at = expires(&c);
+                self.record(r);
+                Some(c)
+            }
+            Err(why) => {
+                tracing::debug!(target: "credchain::chain", %why, "role cache file not used");
+                let mut r = call("cache-ignored");
+                r.error = Some(why);
+                self.record(r);
+                None
+            }
+        }
+    }
+
+    /// Writes fresh credentials to the file cache; a failure is recorded, never raised.
+    fn store(&self, key: &Sha1Hex, c: &Credentials, call: impl Fn(&'static str) -> RoleCall) {
+        let Some(cache) = &self.role_cache else {
+            return;
+        };
+        if let Err(why) = cache.store(key, c, self.random.next_u64()) {
+            tracing::warn!(target: "credchain::chain", %why, "role cache file not written");
+            let mut r = call("cache-not-written");
+            r.error = Some(why);
+            self.record(r);
+        }
+    }
 }

@@ -85,6 +85,15 @@ pub(crate) fn at(unix: i64) -> std::time::SystemTime {
     UNIX_EPOCH + Duration::from_secs(u64::try_from(unix).unwrap())
 }
 
+/// The [`ChainFailure`](credchain::ChainFailure) under a chain's error (the class, the
+/// message); panics when there is none.
+pub(crate) fn failure(e: &Error) -> credchain::ChainFailure {
+    std::error::Error::source(e)
+        .and_then(|c| c.downcast_ref::<credchain::ChainFailure>())
+        .cloned()
+        .unwrap_or_else(|| panic!("no ChainFailure under {e}"))
+}
+
 pub(crate) fn now_secs(clock: &ManualClock) -> i64 {
     i64::try_from(clock.now().duration_since(UNIX_EPOCH).unwrap().as_secs()).unwrap()
 }
