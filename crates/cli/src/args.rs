@@ -57,7 +57,8 @@ them, and why.
                          JSON, or as an ini section
   credchain process      the same as a credential_process document, for another tool
   credchain exec -- CMD  run CMD with the credentials in its environment
-  credchain serve        a faithful IMDS or container-credentials endpoint on loopback
+  credchain serve        a faithful IMDS, container-credentials, STS or SSO endpoint on
+                         loopback
   credchain lint         lines the AWS CLI and the other AWS SDKs read differently, and
                          botocore's pitfalls, in your config and credentials files
   credchain completions  shell completions";
@@ -112,8 +113,8 @@ pub(crate) enum Command {
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(long_about = crate::completions::COMPLETIONS_HELP)]
     Completions(crate::completions::CompletionsArgs),
-    /// Run the faithful EC2 metadata service or the ECS/EKS container endpoint on a loopback
-    /// port, printing the environment a client needs.
+    /// Run the faithful EC2 metadata service, the ECS/EKS container endpoint, STS or SSO on a
+    /// loopback port, printing the environment a client needs.
     #[command(long_about = crate::serve::SERVE_HELP)]
     Serve(crate::serve::ServeArgs),
     /// Watch a program on EC2 get its role's credentials, step by step, against a built-in
@@ -147,6 +148,26 @@ pub(crate) struct ProfileArg {
     /// AWS_PROFILE, then `default`.
     #[arg(long, short = 'p', value_name = "P")]
     pub(crate) profile: Option<String>,
+    /// Do not share the AWS CLI's cache of assumed-role credentials (~/.aws/cli/cache). By
+    /// default credchain reads and writes it as the AWS CLI does, so a role is assumed (and an
+    /// MFA code asked for) once for both; boto3 itself keeps them in memory only.
+    #[arg(long)]
+    pub(crate) no_role_cache: bool,
+}
+
+impl ProfileArg {
+    /// A chain builder for these options: `--profile` as an explicit profile, the AWS CLI's
+    /// role cache unless `--no-role-cache`.
+    pub(crate) fn builder(&self) -> credchain::DefaultChainBuilder {
+        let mut builder = credchain::DefaultChain::builder();
+        if let Some(p) = &self.profile {
+            builder = builder.profile(p.clone());
+        }
+        if !self.no_role_cache {
+            builder = builder.aws_cli_role_cache();
+        }
+        builder
+    }
 }
 
 /// `--color` of `credchain explain`.

@@ -78,7 +78,7 @@ pub(crate) async fn run(args: ExecArgs) -> ExitCode {
     let Some((program, rest)) = args.command.split_first() else {
         return crate::fail("exec: no command given");
     };
-    let credentials = match resolve(&args.profile).await {
+    let credentials = match resolve(&args.profile, crate::mfa::Mode::Interactive).await {
         Ok(c) => c,
         Err(message) => return crate::fail(&message),
     };

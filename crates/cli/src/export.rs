@@ -62,7 +62,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
-use credchain::{Credentials, DefaultChain};
+use credchain::Credentials;
 use credchain_core::profile::{Dialect, FileKind, ProfileFile};
 use credchain_core::time::Timestamp;
 use credchain_fs::EnvSnapshot;
@@ -110,7 +110,12 @@ line on standard error says why (botocore shows it in its CredentialRetrievalErr
 status is 1.
 
 A profile whose credential_process runs credchain for itself again is refused, not run forever
-(CREDCHAIN_PROCESS_CHAIN records the profiles being resolved).";
+(CREDCHAIN_PROCESS_CHAIN records the profiles being resolved).
+
+A role with mfa_serial asks `Enter MFA code for SERIAL: ` on the controlling terminal only: the
+SDK that runs this command owns its standard input and hides its standard error. Without a
+terminal the role fails at once; with one, it fails after --mfa-timeout seconds without an
+answer. It never waits forever.";
 
 /// Options of `credchain export`.
 #[derive(Debug, Args)]
@@ -131,6 +136,12 @@ pub(crate) struct ExportArgs {
 pub(crate) struct ProcessArgs {
     #[command(flatten)]
     pub(crate) profile: ProfileArg,
+    /// For a role with mfa_serial: how long to wait for the code on the controlling terminal
+    /// before failing (process never reads standard input, which belongs to the SDK that runs
+    /// it, and never waits forever).
+    #[arg(long, value_name = "SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) mfa_timeout: u64,
 }
 
 /// `--format` of `credchain export`.
@@ -271,13 +282,18 @@ pub(crate) fn guarded_env(profile: &ProfileArg) -> Result<EnvSnapshot, String> {
 }
 
 /// The credentials botocore's chain resolves for `profile`, or the message to print.
-pub(crate) async fn resolve(profile: &ProfileArg) -> Result<Arc<Credentials>, String> {
+/// A role with `mfa_serial` asks for its code as `mfa` allows (see [`crate::mfa`]).
+pub(crate) async fn resolve(
+    profile: &ProfileArg,
+    mfa: crate::mfa::Mode,
+) -> Result<Arc<Credentials>, String> {
     let env = guarded_env(profile)?;
-    let mut builder = DefaultChain::builder().env(env);
-    if let Some(p) = &profile.profile {
-        builder = builder.profile(p.clone());
-    }
-    let chain = builder.build().map_err(|e| e.to_string())?;
+    let chain = profile
+        .builder()
+        .env(env)
+        .mfa_prompt(crate::mfa::prompt(mfa))
+        .build()
+        .map_err(|e| e.to_string())?;
     chain
         .credentials()
         .await
@@ -295,7 +311,7 @@ pub(crate) async fn run(args: ExportArgs) -> ExitCode {
             )
             .exit();
     }
-    let credentials = match resolve(&args.profile).await {
+    let credentials = match resolve(&args.profile, crate::mfa::Mode::Interactive).await {
         Ok(c) => c,
         Err(message) => return crate::fail(&message),
     };
@@ -323,7 +339,10 @@ pub(crate) async fn run(args: ExportArgs) -> ExitCode {
 /// `credchain process`: the credential_process contract (spec §7) — the document alone on
 /// standard output and status 0, or one line on standard error and status 1.
 pub(crate) async fn run_process(args: ProcessArgs) -> ExitCode {
-    match resolve(&args.profile).await {
+    let mfa = crate::mfa::Mode::TerminalOnly {
+        wait: std::time::Duration::from_secs(args.mfa_timeout),
+    };
+    match resolve(&args.profile, mfa).await {
         Ok(credentials) => match crate::print(&process_document(Exported::of(&credentials))) {
             Ok(()) => ExitCode::SUCCESS,
             Err(code) => code,

@@ -10,7 +10,10 @@
 //! - `credchain export --format env|env-no-export|fish|powershell|windows-cmd|json|ini`: the
 //!   credentials themselves, secret included, for a shell or another tool; `credchain process`
 //!   prints the `credential_process` document; `credchain exec -- CMD` runs a command with them.
-//! - `credchain serve imds|container`: credchain-server's faithful endpoints on loopback.
+//! - `credchain serve imds|container|sts|sso`: credchain-server's faithful endpoints on
+//!   loopback.
+//! - A role with `mfa_serial` asks for its code on the terminal, as botocore does (see
+//!   [`mfa`]).
 //! - `credchain lint [FILES]`: where the AWS CLI and the other SDKs read a file differently.
 //! - `credchain demo`: the IMDSv2 story, step by step, against a built-in IMDS.
 //! - `credchain completions SHELL`.
@@ -36,6 +39,7 @@ mod demo;
 mod exec;
 mod export;
 mod lint;
+mod mfa;
 mod model;
 mod render;
 mod serve;
@@ -73,13 +77,13 @@ fn main() -> ExitCode {
     })
 }
 
-/// The chain botocore would use, with `--profile` as an explicit profile.
+/// The chain botocore would use, with `--profile` as an explicit profile; a role with
+/// `mfa_serial` asks for its code on the terminal (see [`mfa`]).
 fn chain(profile: &ProfileArg) -> Result<DefaultChain, credchain::Error> {
-    let mut builder = DefaultChain::builder();
-    if let Some(p) = &profile.profile {
-        builder = builder.profile(p.clone());
-    }
-    builder.build()
+    profile
+        .builder()
+        .mfa_prompt(mfa::prompt(mfa::Mode::Interactive))
+        .build()
 }
 
 async fn explain(args: ExplainArgs) -> ExitCode {

@@ -240,21 +240,32 @@ pub(crate) fn explain_text(explanation: &Explanation, style: Style) -> String {
             if let Some(n) = &call.session_name {
                 line.push_str(&format!(", session {n}"));
             }
+            // A cache entry (`cached`, `cache-ignored`, `cache-not-written`) sent nothing.
+            let from_cache = call.outcome.starts_with("cache");
             match &call.signed_with {
                 Some(k) => line.push_str(&format!(", signed with {k}")),
+                None if from_cache => {}
                 None => line.push_str(", unsigned"),
             }
+            let label = match call.outcome {
+                "cached" => "cached (the AWS CLI's role cache)",
+                other => other,
+            };
             let outcome = match (&call.access_key_id, &call.expires_at, &call.error) {
-                (Some(k), Some(e), _) => format!("{}: {k}, expires {e}", call.outcome),
-                (_, _, Some(e)) => format!("{}: {e}", call.outcome),
-                _ => call.outcome.to_owned(),
+                (Some(k), Some(e), _) => format!("{label}: {k}, expires {e}"),
+                (_, _, Some(e)) => format!("{label}: {e}"),
+                _ => label.to_owned(),
             };
             let paint = if call.error.is_some() {
                 Paint::Red
             } else {
                 Paint::Green
             };
-            out.line(format!("{line}: {}", style.paint(paint, &outcome)));
+            let at = call
+                .endpoint
+                .as_ref()
+                .map_or_else(String::new, |url| format!(" (at {url})"));
+            out.line(format!("{line}: {}{at}", style.paint(paint, &outcome)));
         }
     }
 
@@ -460,6 +471,7 @@ mod tests {
         e.roles = vec![
             credchain::RoleCall {
                 kind: "assume-role",
+                endpoint: Some("https://sts.us-east-1.amazonaws.com".to_owned()),
                 profile: "b".to_owned(),
                 role: "arn:aws:iam::1:role/B".to_owned(),
                 session_name: Some("botocore-session-1".to_owned()),
@@ -471,6 +483,7 @@ mod tests {
             },
             credchain::RoleCall {
                 kind: "assume-role",
+                endpoint: Some("https://sts.us-east-1.amazonaws.com".to_owned()),
                 profile: "a".to_owned(),
                 role: "arn:aws:iam::1:role/A".to_owned(),
                 session_name: Some("s".to_owned()),
@@ -488,7 +501,9 @@ mod tests {
             "  1  assume-role arn:aws:iam::1:role/B (profile b), session botocore-session-1, \
              signed with AKIDBASE: assumed: ASIAB, expires 2030-01-01T00:00:00Z"
         ));
-        assert!(roles.contains("signed with ASIAB: failed: AccessDenied: no"));
+        assert!(roles.contains(
+            "signed with ASIAB: failed: AccessDenied: no (at https://sts.us-east-1.amazonaws.com)"
+        ));
         assert!(roles.find("profile b").unwrap() < roles.find("profile a").unwrap());
     }
 

@@ -62,19 +62,23 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clap::{Args, Subcommand, ValueEnum};
 use credchain_core::time::Timestamp;
 use credchain_server::{
-    AuthCheck, ContainerServer, Controls, CredentialSource, Credentials as Served, Exchange, Fault,
-    FaultRule, HttpEndpoint, HttpTokens, ImdsServer, Outcome, PeerPolicy, Rotating, Rotation,
-    SourceError, Throttle, ThrottleAction,
+    AuthCheck, ContainerServer, Controls, CredentialSource, Credentials as Served,
+    EndpointControls, Exchange, Fault, FaultRule, HttpEndpoint, HttpTokens, ImdsServer, Outcome,
+    PeerPolicy, Rotating, Rotation, SourceError, Throttle, ThrottleAction,
 };
 
 use crate::export::shell_quote;
 use crate::model::DefaultChain;
 
+mod roles;
+
 /// The long help of `credchain serve`.
 pub(crate) const SERVE_HELP: &str = "\
 Run credchain's faithful EC2 instance metadata service (IMDS) or ECS/EKS container-credentials
 endpoint on a loopback port, so that boto3, the AWS CLI, the AWS SDKs or credchain itself get
-credentials exactly as they would on an instance or in a task, with no AWS account involved.
+credentials exactly as they would on an instance or in a task, with no AWS account involved;
+or STS (`serve sts`: role profiles, MFA, ExternalId, chains of roles) or IAM Identity Center
+(`serve sso`: SSO profiles and their token refresh), with signatures and tokens checked.
 
 Standard output gets the `export` lines a client needs, as soon as the port is open; standard
 error gets what is served and then one line per request (tokens and secrets never appear). The
@@ -164,6 +168,14 @@ pub(crate) enum ServeCommand {
     /// The ECS / EKS container-credentials endpoint, with a random authorization token.
     #[command(long_about = CONTAINER_HELP)]
     Container(Box<ContainerArgs>),
+    /// STS (AssumeRole, AssumeRoleWithWebIdentity, GetCallerIdentity) with SigV4 checked, for
+    /// role profiles: MFA, ExternalId, chains of roles.
+    #[command(long_about = roles::STS_HELP)]
+    Sts(Box<roles::StsArgs>),
+    /// IAM Identity Center (SSO) GetRoleCredentials and SSO-OIDC token refresh, with the access
+    /// token written to a token cache directory.
+    #[command(long_about = roles::SSO_HELP)]
+    Sso(Box<roles::SsoArgs>),
 }
 
 /// Options of `credchain serve imds`.
@@ -622,7 +634,8 @@ struct ChainSource {
 
 impl ChainSource {
     async fn start(profile: Option<&str>) -> Result<ChainSource, String> {
-        let mut builder = DefaultChain::builder();
+        let mut builder =
+            DefaultChain::builder().mfa_prompt(crate::mfa::prompt(crate::mfa::Mode::Interactive));
         if let Some(p) = profile {
             builder = builder.profile(p);
         }
@@ -704,6 +717,8 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
     let result = match args.server {
         ServeCommand::Imds(a) => imds(*a).await,
         ServeCommand::Container(a) => container(*a).await,
+        ServeCommand::Sts(a) => roles::sts(*a).await,
+        ServeCommand::Sso(a) => roles::sso(*a).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -773,7 +788,7 @@ async fn imds(args: ImdsArgs) -> Result<(), String> {
     if std::env::var_os("AWS_EC2_METADATA_DISABLED").is_some() {
         log("note: AWS_EC2_METADATA_DISABLED is set here; clients that inherit it skip IMDS");
     }
-    let controls = server.controls().clone();
+    let controls = Watched::Metadata(server.controls().clone());
     serve_until_stopped(&controls, args.listen.stop_on_stdin_eof, request_log).await;
     server.stop().await;
     Ok(())
@@ -814,7 +829,7 @@ async fn container(args: ContainerArgs) -> Result<(), String> {
         server.addr()
     ));
     args.faults.announce();
-    let controls = server.controls().clone();
+    let controls = Watched::Metadata(server.controls().clone());
     serve_until_stopped(&controls, args.listen.stop_on_stdin_eof, request_log).await;
     server.stop().await;
     Ok(())
@@ -823,8 +838,41 @@ async fn container(args: ContainerArgs) -> Result<(), String> {
 /// How many requests the transcript keeps: the log reads it as it grows.
 const TRANSCRIPT: usize = 10_000;
 
+/// The controls of the server that runs: an IMDS or container endpoint's, or STS's or SSO's.
+/// The log needs the same three things of each.
+#[derive(Clone)]
+enum Watched {
+    /// `serve imds`, `serve container`.
+    Metadata(Controls),
+    /// `serve sts`, `serve sso`.
+    Api(EndpointControls),
+}
+
+impl Watched {
+    fn transcript(&self) -> Vec<Exchange> {
+        match self {
+            Watched::Metadata(c) => c.transcript(),
+            Watched::Api(c) => c.transcript(),
+        }
+    }
+
+    fn requests_seen(&self) -> u64 {
+        match self {
+            Watched::Metadata(c) => c.requests_seen(),
+            Watched::Api(c) => c.requests_seen(),
+        }
+    }
+
+    async fn wait_for_requests(&self, n: u64) {
+        match self {
+            Watched::Metadata(c) => c.wait_for_requests(n).await,
+            Watched::Api(c) => c.wait_for_requests(n).await,
+        }
+    }
+}
+
 /// Logs every request until a signal (or end of standard input, when asked) says to stop.
-async fn serve_until_stopped(controls: &Controls, watch_stdin: bool, log_to: RequestLog) {
+async fn serve_until_stopped(controls: &Watched, watch_stdin: bool, log_to: RequestLog) {
     let log_to = Arc::new(std::sync::Mutex::new(log_to));
     let logger = tokio::spawn(log_requests(controls.clone(), Arc::clone(&log_to)));
     let stdin_closed = async {
@@ -889,7 +937,7 @@ static PRINTED: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
 
 /// The requests recorded since the last call (shared by the logger task and the final flush,
 /// under one lock so that no request is written twice).
-fn pending(controls: &Controls) -> Vec<Exchange> {
+fn pending(controls: &Watched) -> Vec<Exchange> {
     let mut done = PRINTED.lock().unwrap_or_else(PoisonError::into_inner);
     let snapshot = controls.transcript();
     let recorded = controls.requests_seen();
@@ -901,7 +949,7 @@ fn pending(controls: &Controls) -> Vec<Exchange> {
     new
 }
 
-async fn log_requests(controls: Controls, log_to: Arc<std::sync::Mutex<RequestLog>>) {
+async fn log_requests(controls: Watched, log_to: Arc<std::sync::Mutex<RequestLog>>) {
     loop {
         let next = PRINTED
             .lock()

@@ -16,6 +16,7 @@
 //! | `security-token-shadows-session-token` | both token variables set and different: `AWS_SECURITY_TOKEN` wins (spec §2.1) |
 //! | `key-whitespace` | a key variable with white space at an end: env values are never trimmed (spec §2.1) |
 //! | `key-quoted` | a key variable or file value wrapped in quotes: neither the env nor configparser removes them (spec §2.1, §3.2) |
+//! | `imds-through-proxy` | `HTTP_PROXY` set and `NO_PROXY` not listing the IMDS host: botocore sends its IMDS requests to the proxy, which cannot reach this machine's metadata service (credchain connects directly) |
 //!
 //! No warning shows a secret: values are shown only for keys that are not secret, and for the
 //! key variables only their names.
@@ -196,6 +197,10 @@ pub(crate) fn env_warnings(explicit_profile: Option<&str>, env: &EnvSnapshot) ->
         }
     }
 
+    if let Some(w) = imds_through_proxy(env) {
+        out.push(w);
+    }
+
     let set = |name: &str| env.var(name).filter(|v| !v.is_empty());
     let default_profile = env.var("AWS_DEFAULT_PROFILE");
     let aws_profile = env.var("AWS_PROFILE");
@@ -286,6 +291,38 @@ pub(crate) fn env_warnings(explicit_profile: Option<&str>, env: &EnvSnapshot) ->
         }
     }
     out
+}
+
+/// botocore's IMDS fetcher takes the proxy that `get_environ_proxies` gives for its base URL
+/// (`AWS_EC2_METADATA_SERVICE_ENDPOINT`, else `http://169.254.169.254`): with `HTTP_PROXY` set
+/// and the host not in `NO_PROXY`, every IMDS request goes to the proxy.
+fn imds_through_proxy(env: &EnvSnapshot) -> Option<Warning> {
+    if env
+        .var("AWS_EC2_METADATA_DISABLED")
+        .is_some_and(python_true)
+    {
+        return None;
+    }
+    let proxies = credchain_http::Proxies::from_vars(
+        env.iter()
+            .filter_map(|(k, v)| Some((k.to_str()?, v.to_str()?))),
+    );
+    let base = env
+        .var("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+        .unwrap_or("http://169.254.169.254");
+    let proxy = proxies.proxy_for(base)?;
+    let host = base
+        .split_once("://")
+        .map_or(base, |(_, rest)| rest.split('/').next().unwrap_or(rest));
+    Some(Warning::env(
+        "imds-through-proxy",
+        format!(
+            "HTTP_PROXY is set and NO_PROXY does not list {host}: botocore (the AWS CLI, boto3) \
+             sends its IMDS requests to the proxy {}, which cannot reach this machine's metadata \
+             service; credchain connects directly. Add {host} to NO_PROXY",
+            credchain_http::proxy::mask_proxy_url(&proxy)
+        ),
+    ))
 }
 
 /// Whether `v` starts and ends with the same quote character.
@@ -403,6 +440,34 @@ mod tests {
 
     fn codes(w: &[Warning]) -> Vec<&'static str> {
         w.iter().map(|w| w.code).collect()
+    }
+
+    #[test]
+    fn imds_requests_through_a_proxy_are_flagged_unless_no_proxy_lists_the_host() {
+        let proxied = env(&[("HTTP_PROXY", "http://user:secret@proxy.corp:3128")]);
+        let w = env_warnings(None, &proxied);
+        assert_eq!(codes(&w), vec!["imds-through-proxy"]);
+        assert!(w[0].message.contains("http://***:***@proxy.corp:3128"));
+        assert!(!w[0].message.contains("secret"));
+        for quiet in [
+            env(&[("HTTP_PROXY", "proxy:1"), ("NO_PROXY", "169.254.169.254")]),
+            env(&[("HTTP_PROXY", "proxy:1"), ("no_proxy", ".254")]),
+            env(&[("HTTPS_PROXY", "proxy:1")]),
+            env(&[
+                ("HTTP_PROXY", "proxy:1"),
+                ("AWS_EC2_METADATA_DISABLED", "TRUE"),
+            ]),
+            env(&[
+                ("HTTP_PROXY", "proxy:1"),
+                (
+                    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                    "http://127.0.0.1:8080/",
+                ),
+                ("NO_PROXY", "127.0.0.1"),
+            ]),
+        ] {
+            assert_eq!(codes(&env_warnings(None, &quiet)), Vec::<&str>::new());
+        }
     }
 
     #[test]

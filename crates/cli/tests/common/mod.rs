@@ -67,3 +67,63 @@ impl Sandbox {
         c
     }
 }
+
+pub(crate) mod server;
+
+/// What a finished run left.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+/// Runs `command` with `stdin` written to its standard input (`None`: `/dev/null`), its
+/// output captured; bounded by [`server::PATIENCE`] (killed and failed beyond it).
+pub(crate) fn finish(mut command: Command, stdin: Option<&str>) -> Finished {
+    use std::io::{Read as _, Write as _};
+    command
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        // A command that ends without reading its input (as `process` must) closes the pipe
+        // first: a broken pipe here is not a failure.
+        let _ = pipe.write_all(text.as_bytes());
+    }
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        stdout.read_to_string(&mut s).unwrap();
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        stderr.read_to_string(&mut s).unwrap();
+        s
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > server::PATIENCE {
+            let _ = child.kill();
+            panic!("{command:?} did not finish within {:?}", server::PATIENCE);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Finished {
+        code: status.code().unwrap(),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
