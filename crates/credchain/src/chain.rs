@@ -61,6 +61,7 @@
 mod process;
 pub(crate) mod resolve;
 mod role;
+mod role_cache;
 mod sso;
 
 use std::fmt;

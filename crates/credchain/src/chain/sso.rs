@@ -72,7 +72,8 @@ use credchain_core::time::Timestamp;
 use credchain_http::{HttpsError, HttpsErrorKind, HttpsRequest, HttpsResponse};
 use zeroize::Zeroizing;
 
-use super::role::{Ctx, RoleCall, expires, role_err, split_origin, write_private};
+use super::role::{Ctx, RoleCall, expires, role_err, split_origin};
+use super::role_cache::write_private;
 use crate::clock::RandomSource;
 use crate::credentials::timestamp_to_system_time;
 use crate::{Credentials, Error, ProvideCredentials};
