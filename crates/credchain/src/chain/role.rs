@@ -286,6 +286,26 @@ impl Ctx {
             .push(call);
     }
 
+    /// Records `call` with the outcome of the STS call it describes, and hands the outcome on.
+    fn record_result(
+        &self,
+        mut call: RoleCall,
+        result: Result<Credentials, (RoleFailureKind, String)>,
+    ) -> Result<Credentials, (RoleFailureKind, String)> {
+        match &result {
+            Ok(c) => {
+                call.access_key_id = Some(c.access_key_id().to_owned());
+                call.expires_at = expires(c);
+            }
+            Err((_, why)) => {
+                call.outcome = "failed";
+                call.error = Some(why.clone());
+            }
+        }
+        self.record(call);
+        result
+    }
+
     pub(super) fn client(&self) -> Result<&HttpsClient, String> {
         self.client.as_ref().map_err(Clone::clone)
     }
@@ -737,7 +757,7 @@ impl AssumeRoleProvider {
             }
         })
         .await;
-        let mut call = RoleCall {
+        let call = RoleCall {
             kind: "assume-role",
             endpoint: Some(url.clone()),
             profile: self.hop.profile.clone(),
@@ -749,20 +769,9 @@ impl AssumeRoleProvider {
             expires_at: None,
             error: None,
         };
-        match result {
-            Ok(c) => {
-                call.access_key_id = Some(c.access_key_id().to_owned());
-                call.expires_at = expires(&c);
-                self.ctx.record(call);
-                Ok(c)
-            }
-            Err((kind, why)) => {
-                call.outcome = "failed";
-                call.error = Some(why.clone());
-                self.ctx.record(call);
-                Err(self.fail(kind, &why))
-            }
-        }
+        self.ctx
+            .record_result(call, result)
+            .map_err(|(kind, why)| self.fail(kind, &why))
     }
 }
 
@@ -879,7 +888,7 @@ impl WebIdentityProvider {
             },
         )
         .await;
-        let mut call = RoleCall {
+        let call = RoleCall {
             kind: "assume-role-with-web-identity",
             endpoint: Some(url.clone()),
             profile: self.profile.clone(),
@@ -891,20 +900,9 @@ impl WebIdentityProvider {
             expires_at: None,
             error: None,
         };
-        match result {
-            Ok(c) => {
-                call.access_key_id = Some(c.access_key_id().to_owned());
-                call.expires_at = expires(&c);
-                self.ctx.record(call);
-                Ok(c)
-            }
-            Err((kind, why)) => {
-                call.outcome = "failed";
-                call.error = Some(why.clone());
-                self.ctx.record(call);
-                Err(self.fail(kind, &why))
-            }
-        }
+        self.ctx
+            .record_result(call, result)
+            .map_err(|(kind, why)| self.fail(kind, &why))
     }
 }
 
