@@ -32,7 +32,9 @@ use credchain_core::sts::endpoint::{
 use credchain_core::sts::validate::{validate_assume_role, validate_web_identity};
 use credchain_core::sts::{AssumeRoleWithWebIdentity, DefaultSessionName, Mfa, StsOperation};
 use credchain_core::time::Timestamp;
-use credchain_http::{HttpsClient, HttpsErrorKind, HttpsOptions, HttpsRequest, TrustRoots};
+use credchain_http::{
+    HttpsClient, HttpsError, HttpsErrorKind, HttpsOptions, HttpsRequest, TrustRoots,
+};
 use serde::Serialize;
 
 use super::Settings;
@@ -519,14 +521,8 @@ where
                 )
             }
             Err(e) => {
-                if matches!(
-                    e.kind(),
-                    HttpsErrorKind::InvalidUrl
-                        | HttpsErrorKind::InvalidRequest
-                        | HttpsErrorKind::CaBundle
-                        | HttpsErrorKind::ProxyUrl
-                ) {
-                    return Err((RoleFailureKind::Request, e.to_string()));
+                if is_final(e) {
+                    return Err(transport_failure(url, e));
                 }
                 last_error = Some(e.clone());
                 exchange.handle(Attempt::ConnectionError, jitter)
@@ -561,18 +557,40 @@ where
             }
             StsVerdict::Failed(f) => {
                 return Err(match (&f, last_error) {
-                    (StsFailure::Transport, Some(e)) if e.kind() == HttpsErrorKind::Proxy => (
-                        RoleFailureKind::Proxy,
-                        format!("Failed to connect through the proxy to \"{url}\": {e}"),
-                    ),
-                    (StsFailure::Transport, Some(e)) => (
-                        f.kind(),
-                        format!("Could not connect to the endpoint URL: \"{url}\": {e}"),
-                    ),
+                    (StsFailure::Transport, Some(e)) => transport_failure(url, &e),
                     _ => (f.kind(), f.to_string()),
                 });
             }
         }
+    }
+}
+
+/// A transport error that no attempt can cure.
+pub(super) fn is_final(e: &HttpsError) -> bool {
+    matches!(
+        e.kind(),
+        HttpsErrorKind::InvalidUrl
+            | HttpsErrorKind::InvalidRequest
+            | HttpsErrorKind::CaBundle
+            | HttpsErrorKind::ProxyUrl
+    )
+}
+
+/// A transport error after the retries, as botocore names it: `ProxyConnectionError` through a
+/// proxy, `EndpointConnectionError` otherwise; an error no attempt can cure is the request's.
+pub(super) fn transport_failure(url: &str, e: &HttpsError) -> (RoleFailureKind, String) {
+    if is_final(e) {
+        (RoleFailureKind::Request, e.to_string())
+    } else if e.kind() == HttpsErrorKind::Proxy {
+        (
+            RoleFailureKind::Proxy,
+            format!("Failed to connect through the proxy to \"{url}\": {e}"),
+        )
+    } else {
+        (
+            RoleFailureKind::Transport,
+            format!("Could not connect to the endpoint URL: \"{url}\": {e}"),
+        )
     }
 }
 

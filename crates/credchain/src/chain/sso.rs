@@ -69,10 +69,10 @@ use credchain_core::sts::endpoint::{
     ClientRegion, EndpointError, ServiceId, Variant, configured_endpoint, resolve_service,
 };
 use credchain_core::time::Timestamp;
-use credchain_http::{HttpsError, HttpsErrorKind, HttpsRequest, HttpsResponse};
+use credchain_http::{HttpsRequest, HttpsResponse};
 use zeroize::Zeroizing;
 
-use super::role::{Ctx, RoleCall, expires, role_err, split_origin};
+use super::role::{Ctx, RoleCall, expires, is_final, role_err, split_origin, transport_failure};
 use super::role_cache::write_private;
 use crate::clock::RandomSource;
 use crate::credentials::timestamp_to_system_time;
@@ -187,35 +187,6 @@ fn retried_answer(r: &HttpsResponse) -> bool {
         .iter()
         .filter(|c| **c != "IDPCommunicationError")
         .any(|c| e.code.is(c))
-}
-
-/// A transport error that no attempt can cure.
-fn is_final(e: &HttpsError) -> bool {
-    matches!(
-        e.kind(),
-        HttpsErrorKind::InvalidUrl
-            | HttpsErrorKind::InvalidRequest
-            | HttpsErrorKind::CaBundle
-            | HttpsErrorKind::ProxyUrl
-    )
-}
-
-/// A transport error after the retries, as botocore names it: `ProxyConnectionError` through a
-/// proxy, `EndpointConnectionError` otherwise; an error no attempt can cure is the request's.
-fn transport_failure(url: &str, e: &HttpsError) -> (RoleFailureKind, String) {
-    if is_final(e) {
-        (RoleFailureKind::Request, e.to_string())
-    } else if e.kind() == HttpsErrorKind::Proxy {
-        (
-            RoleFailureKind::Proxy,
-            format!("Failed to connect through the proxy to \"{url}\": {e}"),
-        )
-    } else {
-        (
-            RoleFailureKind::Transport,
-            format!("Could not connect to the endpoint URL: \"{url}\": {e}"),
-        )
-    }
 }
 
 /// `code: message` of an error answer (the code alone without a message).
